@@ -1,0 +1,82 @@
+/**
+ * Where models live and which one is served: an explicit bundle directory, else the active version in the
+ * review store, else the default model shipped in this package (models/default).
+ * New versions are saved as bundles under <models dir>/<name>/ and registered in the store.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModelVersion, ReviewStore } from '../data/store.js';
+import { saveBundle } from './bundle.js';
+import type { RatingModel } from './predictor.js';
+
+export const DEFAULT_MODEL_NAME = 'default';
+
+/** The package's root directory (holds package.json), from source or from dist/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the rectify package root');
+}
+
+/** RECTIFY_HOME, else ./.rectify: the default place for the review store and trained models. */
+export function rectifyHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.RECTIFY_HOME ?? '.rectify');
+}
+
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.RECTIFY_DB ?? join(rectifyHome(env), 'rectify.db'));
+}
+
+/** Trained bundles are kept beside the database they are registered in. */
+export function modelsDirFor(dbPath: string): string {
+  return join(dirname(resolve(dbPath)), 'models');
+}
+
+export function shippedModelDir(): string | undefined {
+  const dir = join(packageRoot(), 'models', DEFAULT_MODEL_NAME);
+  return existsSync(join(dir, 'manifest.json')) ? dir : undefined;
+}
+
+export interface ModelSource {
+  kind: 'explicit' | 'store' | 'shipped';
+  dir: string;
+  name: string;
+  version?: number;
+}
+
+export function resolveModel(options: { modelDir?: string; store?: ReviewStore; name?: string }): ModelSource | undefined {
+  const name = options.name ?? DEFAULT_MODEL_NAME;
+  if (options.modelDir) return { kind: 'explicit', dir: resolve(options.modelDir), name };
+  const active = options.store?.activeModelVersion(name);
+  if (active) return { kind: 'store', dir: active.path, name, version: active.version };
+  const shipped = name === DEFAULT_MODEL_NAME ? shippedModelDir() : undefined;
+  return shipped ? { kind: 'shipped', dir: shipped, name } : undefined;
+}
+
+/** Save the model as a new bundle and register it as the next version of `name`. */
+export async function registerModel(store: ReviewStore, options: {
+  name?: string; model: RatingModel; training: unknown; metrics: unknown; jobId?: number | null; activate: boolean;
+}): Promise<ModelVersion> {
+  const name = options.name ?? DEFAULT_MODEL_NAME;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dir = join(modelsDirFor(store.path), name, `${stamp}-${randomBytes(3).toString('hex')}`);
+  await saveBundle(dir, options.model, { training: options.training, metrics: options.metrics });
+  return store.addModelVersion({ name, path: dir, metrics: options.metrics, options: options.training, jobId: options.jobId ?? null, activate: options.activate });
+}
+
+/** Training data from the store: labeled reviews for fine-tuning, unlabeled texts for pretraining (streamed). */
+export function trainingDataFromStore(store: ReviewStore): { train: { text: string; rating: number }[]; unlabeled: Iterable<string> } {
+  const train: { text: string; rating: number }[] = [];
+  for (const r of store.iterateReviews({ labeled: true })) train.push({ text: r.text, rating: r.rating as number });
+  const unlabeled = {
+    *[Symbol.iterator]() {
+      for (const r of store.iterateReviews({ labeled: false })) yield r.text;
+    },
+  };
+  return { train, unlabeled };
+}
