@@ -45,7 +45,9 @@ class Scratch {
 class WasmWeights implements DenseWeights {
   readonly w: Tensor2D;
   readonly wt: Tensor2D;
-  constructor(tf: Tf, private readonly heap: WasmHeapBackend, readonly inDim: number, readonly outDim: number) {
+  /** A frozen copy of Wᵀ used as the right operand, which wasm packs once and caches; dropped on commit(). */
+  frozen: Tensor2D | null = null;
+  constructor(private readonly tf: Tf, private readonly heap: WasmHeapBackend, readonly inDim: number, readonly outDim: number) {
     this.w = tf.zeros([outDim, inDim]) as Tensor2D;
     this.wt = tf.zeros([inDim, outDim]) as Tensor2D;
   }
@@ -53,7 +55,15 @@ class WasmWeights implements DenseWeights {
     return this.heap.typedArrayFromHeap(this.w);
   }
   commit(): void {
+    this.thaw();
     transpose(this.values, this.outDim, this.inDim, this.heap.typedArrayFromHeap(this.wt));
+  }
+  freeze(): void {
+    this.frozen ??= this.tf.tensor2d(this.heap.typedArrayFromHeap(this.wt).slice(), [this.inDim, this.outDim]);
+  }
+  thaw(): void {
+    this.frozen?.dispose();
+    this.frozen = null;
   }
 }
 
@@ -71,8 +81,16 @@ function wasmBackend(tf: Tf): Backend {
     name: 'wasm',
     createWeights: (inDim, outDim) => new WasmWeights(tf, heap, inDim, outDim),
     forward(w, a, batch, out) {
-      const { w: wt } = w as WasmWeights;
-      productTransposed(wt, transpose(a, batch, w.inDim, scratch.get(0, batch * w.inDim)), w.inDim, batch, out);
+      const weights = w as WasmWeights;
+      if (weights.frozen) {
+        // out[B, out] = a[B, in] · Wᵀ[in, out], with Wᵀ packed once
+        const left = tf.tensor2d(a.subarray(0, batch * w.inDim), [batch, w.inDim]);
+        const c = tf.matMul(left, weights.frozen) as Tensor2D;
+        out.set(heap.typedArrayFromHeap(c));
+        tf.dispose([left, c]);
+        return;
+      }
+      productTransposed(weights.w, transpose(a, batch, w.inDim, scratch.get(0, batch * w.inDim)), w.inDim, batch, out);
     },
     backward(w, dz, batch, out) {
       const { wt } = w as WasmWeights;
@@ -86,6 +104,7 @@ function wasmBackend(tf: Tf): Backend {
       tf.dispose([left, right, c]);
     },
     release(w) {
+      (w as WasmWeights).thaw();
       tf.dispose([(w as WasmWeights).w, (w as WasmWeights).wt]);
     },
     liveTensors: () => tf.memory().numTensors,

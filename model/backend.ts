@@ -17,6 +17,11 @@ export interface DenseWeights {
   readonly values: Float32Array;
   /** Call after changing `values` in place, before the next product. */
   commit(): void;
+  /**
+   * Promise that the weights stay as they are until the next commit(), so a backend may pack them once for
+   * fast repeated products (prediction). Optional for backends.
+   */
+  freeze?(): void;
 }
 
 export interface Backend {

@@ -191,6 +191,11 @@ export class Network {
     }
   }
 
+  /** The weights will not change until the next update: let the backend pack them for fast prediction. */
+  freeze(): void {
+    for (const d of this.dense) d.weights.freeze?.();
+  }
+
   release(): void {
     for (const d of this.dense) d.release();
   }

@@ -34,6 +34,7 @@ export class RatingModel {
 
   constructor(readonly vectorizer: Vectorizer, readonly net: Network, readonly batchSize = 256) {
     this.state = new State(net, batchSize);
+    net.freeze();
   }
 
   predict(texts: readonly string[]): Prediction[] {

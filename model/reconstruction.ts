@@ -4,9 +4,11 @@
  *
  * Reconstructing all V outputs is what makes a text autoencoder expensive, so by default it is sampled
  * (Dauphin, Glorot & Bengio 2011): per example, every term that is active in the clean or the corrupted
- * input is reconstructed, plus `negatives` terms drawn uniformly (with replacement) from the inactive rest,
- * each weighted by |inactive| / negatives. The weighted sum is an unbiased estimate of the full cost, and the
- * work no longer grows with V. `negatives = 'all'` reconstructs every term exactly.
+ * input is reconstructed, plus the inactive terms among `negatives` terms drawn uniformly without
+ * replacement once per mini-batch, each weighted by |inactive| / |inactive drawn|. Given how many of its
+ * inactive terms were drawn, those are a uniform subset of them, so the weighted sum is an unbiased
+ * estimate of the full cost; sharing the draw across the batch keeps the decoder rows touched per step few.
+ * The work no longer grows with V. `negatives = 'all'` reconstructs every term exactly.
  *
  * Row j of `weights` holds [R_j (H values), c_j]: the decoder weights and bias of output term j, so one
  * row-sparse gradient covers both.
@@ -42,22 +44,25 @@ export class SparseReconstruction {
     const H = this.hidden;
     const W = this.width;
     const R = this.weights;
-    let total = 0;
+    const shared = negatives === 'all' ? null : this.drawShared(Math.min(negatives, this.vocab), rng);
     let rows = grad?.rows ?? emptyRowGradient(W, 1);
-    if (grad) rows.count = 0;
+    rows.count = 0;
     const targets: number[] = [];
-    const weightsOf: number[] = [];
+    const weights: number[] = [];
     const labels: number[] = [];
+    let total = 0;
     for (let b = 0; b < clean.rows; b++) {
-      targets.length = weightsOf.length = labels.length = 0;
-      this.collectTargets(clean, corrupted, b, negatives, rng, targets, weightsOf, labels);
+      targets.length = weights.length = labels.length = 0;
+      this.collectTargets(clean, corrupted, b, shared, rng, targets, weights, labels);
       const ho = b * H;
       for (let q = 0; q < targets.length; q++) {
         const j = targets[q];
         const ro = j * W;
         let z = R[ro + H];
-        for (let k = 0; k < H; k++) z += R[ro + k] * h[ho + k];
-        const w = weightsOf[q];
+        let k = 0;
+        for (; k + 3 < H; k += 4) z += R[ro + k] * h[ho + k] + R[ro + k + 1] * h[ho + k + 1] + R[ro + k + 2] * h[ho + k + 2] + R[ro + k + 3] * h[ho + k + 3];
+        for (; k < H; k++) z += R[ro + k] * h[ho + k];
+        const w = weights[q];
         total += w * sigmoidCrossEntropy(z, labels[q]);
         if (!grad) continue;
         const dz = w * (sigmoid(z) - labels[q]) * grad.scale;
@@ -69,12 +74,13 @@ export class SparseReconstruction {
           rows.count++;
         }
         const go = this.slot[j] * W;
-        const { dh } = grad;
-        for (let k = 0; k < H; k++) {
-          dh[ho + k] += dz * R[ro + k];
-          rows.values[go + k] += dz * h[ho + k];
+        const dh = grad.dh;
+        const gv = rows.values;
+        for (let m = 0; m < H; m++) {
+          dh[ho + m] += dz * R[ro + m];
+          gv[go + m] += dz * h[ho + m];
         }
-        rows.values[go + H] += dz;
+        gv[go + H] += dz;
       }
     }
     for (let i = 0; i < rows.count; i++) this.slot[rows.rows[i]] = -1;
@@ -82,40 +88,64 @@ export class SparseReconstruction {
     return total;
   }
 
-  private collectTargets(clean: CsrBatch, corrupted: CsrBatch, b: number, negatives: Negatives, rng: Rng | null,
+  /** `n` distinct terms drawn uniformly for the whole batch. */
+  private drawShared(n: number, rng: Rng | null): Int32Array {
+    if (n <= 0) return new Int32Array(0);
+    if (!rng) throw new Error('sampled reconstruction needs a random generator');
+    const picked = new Int32Array(n);
+    const { mark } = this;
+    for (let s = 0; s < n; s++) {
+      let j: number;
+      do j = rng.int(this.vocab);
+      while (mark[j] === 4);
+      mark[j] = 4;
+      picked[s] = j;
+    }
+    for (const j of picked) mark[j] = 0;
+    return picked;
+  }
+
+  /** Example b's targets: its clean positives (label 1), corrupted-only terms (label 0), and negatives. */
+  private collectTargets(clean: CsrBatch, corrupted: CsrBatch, b: number, shared: Int32Array | null, rng: Rng | null,
                          targets: number[], weights: number[], labels: number[]): void {
     const { mark } = this;
-    for (let p = clean.indptr[b]; p < clean.indptr[b + 1]; p++) mark[clean.indices[p]] = 2;
-    if (negatives === 'all') {
-      for (let j = 0; j < this.vocab; j++) {
-        targets.push(j);
-        weights.push(1);
-        labels.push(mark[j] === 2 ? 1 : 0);
-      }
+    let positives = 0;
+    for (let p = clean.indptr[b]; p < clean.indptr[b + 1]; p++) {
+      const j = clean.indices[p];
+      mark[j] = 1;
+      targets.push(j); weights.push(1); labels.push(1);
+      positives++;
+    }
+    for (let p = corrupted.indptr[b]; p < corrupted.indptr[b + 1]; p++) {
+      const j = corrupted.indices[p];
+      if (mark[j] !== 0) continue;
+      mark[j] = 2;
+      targets.push(j); weights.push(1); labels.push(0);
+      positives++;
+    }
+    if (shared === null) {
+      for (let j = 0; j < this.vocab; j++) if (mark[j] === 0) { targets.push(j); weights.push(1); labels.push(0); }
     } else {
-      for (let p = corrupted.indptr[b]; p < corrupted.indptr[b + 1]; p++) if (mark[corrupted.indices[p]] === 0) mark[corrupted.indices[p]] = 1;
-      let positives = 0;
-      for (let p = clean.indptr[b]; p < clean.indptr[b + 1]; p++) positives++;
-      for (let p = corrupted.indptr[b]; p < corrupted.indptr[b + 1]; p++) if (mark[corrupted.indices[p]] === 1) positives++;
-      for (let p = clean.indptr[b]; p < clean.indptr[b + 1]; p++) { targets.push(clean.indices[p]); weights.push(1); labels.push(1); }
-      for (let p = corrupted.indptr[b]; p < corrupted.indptr[b + 1]; p++) {
-        const j = corrupted.indices[p];
-        if (mark[j] === 1) { targets.push(j); weights.push(1); labels.push(0); mark[j] = 3; }
-      }
       const inactive = this.vocab - positives;
-      if (negatives > 0 && inactive > 0) {
-        if (!rng) throw new Error('sampled reconstruction needs a random generator');
-        const w = inactive / negatives;
-        for (let s = 0; s < negatives; s++) {
+      let drawn = 0;
+      for (const j of shared) if (mark[j] === 0) drawn++;
+      if (drawn > 0) {
+        const w = inactive / drawn;
+        for (const j of shared) if (mark[j] === 0) { targets.push(j); weights.push(w); labels.push(0); }
+      } else if (inactive > 0 && shared.length > 0 && rng) {
+        // The batch draw missed this example's inactive terms entirely (only when V is tiny): draw its own,
+        // so that the estimate stays unbiased in this case too.
+        const n = shared.length;
+        for (let s = 0; s < n; s++) {
           let j: number;
           do j = rng.int(this.vocab);
           while (mark[j] !== 0);
-          targets.push(j); weights.push(w); labels.push(0);
+          targets.push(j); weights.push(inactive / n); labels.push(0);
         }
       }
-      for (let p = corrupted.indptr[b]; p < corrupted.indptr[b + 1]; p++) mark[corrupted.indices[p]] = 0;
     }
     for (let p = clean.indptr[b]; p < clean.indptr[b + 1]; p++) mark[clean.indices[p]] = 0;
+    for (let p = corrupted.indptr[b]; p < corrupted.indptr[b + 1]; p++) mark[corrupted.indices[p]] = 0;
   }
 }
 
