@@ -4,7 +4,7 @@
  * then dropped. Options: bigrams, negation marking ("not_good"), Porter stemming.
  */
 import { createRequire } from 'node:module';
-import { normalize } from './normalize.js';
+import { normalizeKeepingWhitespace } from './normalize.js';
 
 const require = createRequire(import.meta.url);
 
@@ -26,8 +26,8 @@ export interface TokenizerOptions {
 
 export const DEFAULT_TOKENIZER: TokenizerOptions = { bigrams: false, negation: false, stem: false };
 
-const WORD_OR_PUNCT = /[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*|[.,!?;:()]/gu;
-const CLAUSE_END = /^[.,!?;:()]$/;
+/** A word (letters/digits with their combining marks, inner apostrophes allowed) or clause punctuation. */
+const WORD_OR_PUNCT = /[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:'[\p{L}\p{N}][\p{L}\p{M}\p{N}]*)*|[.,!?;:()]/gu;
 const NEGATORS = new Set(['not', 'no', 'never', 'nothing', 'nobody', 'none', 'nowhere', 'neither', 'nor', 'cannot', 'without']);
 
 const wordTokenizer = new RegexpTokenizer({ pattern: WORD_OR_PUNCT, gaps: false });
@@ -38,6 +38,13 @@ function porter(): NaturalStemmer {
   return stemmer;
 }
 
+/** True for the clause punctuation tokens . , ! ? ; : ( ) (a word never starts with one). */
+function isClauseEnd(token: string): boolean {
+  if (token.length !== 1) return false;
+  const c = token.charCodeAt(0);
+  return c === 46 || c === 44 || c === 33 || c === 63 || c === 59 || c === 58 || c === 40 || c === 41;
+}
+
 function isNegator(word: string): boolean {
   return NEGATORS.has(word) || word.endsWith("n't");
 }
@@ -45,12 +52,19 @@ function isNegator(word: string): boolean {
 /** Tokenise already-normalised text into terms (unigrams, then bigrams when enabled). */
 export function tokenizeNormalized(text: string, options: TokenizerOptions = DEFAULT_TOKENIZER): string[] {
   const raw = wordTokenizer.tokenize(text) ?? [];
+  if (!options.bigrams && !options.negation && !options.stem) {
+    // Fast path (the default): drop the punctuation in place.
+    let n = 0;
+    for (let i = 0; i < raw.length; i++) if (!isClauseEnd(raw[i])) raw[n++] = raw[i];
+    raw.length = n;
+    return raw;
+  }
   const terms: string[] = [];
   const bigrams: string[] = [];
   let negated = false;
   let previous: string | undefined;
   for (const token of raw) {
-    if (CLAUSE_END.test(token)) {
+    if (isClauseEnd(token)) {
       negated = false;
       previous = undefined;
       continue;
@@ -69,5 +83,5 @@ export function tokenizeNormalized(text: string, options: TokenizerOptions = DEF
 
 /** Normalise then tokenise raw review text. */
 export function tokenize(text: string, options: TokenizerOptions = DEFAULT_TOKENIZER): string[] {
-  return tokenizeNormalized(normalize(text), options);
+  return tokenizeNormalized(normalizeKeepingWhitespace(text), options);
 }
