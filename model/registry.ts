@@ -58,15 +58,31 @@ export function resolveModel(options: { modelDir?: string; store?: ReviewStore; 
   return shipped ? { kind: 'shipped', dir: shipped, name } : undefined;
 }
 
-/** Save the model as a new bundle and register it as the next version of `name`. */
-export async function registerModel(store: ReviewStore, options: {
-  name?: string; model: RatingModel; training: unknown; metrics: unknown; jobId?: number | null; activate: boolean;
-}): Promise<ModelVersion> {
-  const name = options.name ?? DEFAULT_MODEL_NAME;
+/** A fresh directory for a new bundle of model `name`, beside the store's database. */
+export function newBundleDir(store: ReviewStore, name: string = DEFAULT_MODEL_NAME): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const dir = join(modelsDirFor(store.path), name, `${stamp}-${randomBytes(3).toString('hex')}`);
-  await saveBundle(dir, options.model, { training: options.training, metrics: options.metrics });
+  return join(modelsDirFor(store.path), name, `${stamp}-${randomBytes(3).toString('hex')}`);
+}
+
+export interface Registration {
+  name?: string;
+  training: unknown;
+  metrics: unknown;
+  jobId?: number | null;
+  activate: boolean;
+}
+
+/** Register an already saved bundle as the next version of its model. */
+export function registerBundle(store: ReviewStore, dir: string, options: Registration): ModelVersion {
+  const name = options.name ?? DEFAULT_MODEL_NAME;
   return store.addModelVersion({ name, path: dir, metrics: options.metrics, options: options.training, jobId: options.jobId ?? null, activate: options.activate });
+}
+
+/** Save the model as a new bundle and register it as the next version of `name`. */
+export async function registerModel(store: ReviewStore, options: Registration & { model: RatingModel }): Promise<ModelVersion> {
+  const dir = newBundleDir(store, options.name);
+  await saveBundle(dir, options.model, { training: options.training, metrics: options.metrics });
+  return registerBundle(store, dir, options);
 }
 
 /** Training data from the store: labeled reviews for fine-tuning, unlabeled texts for pretraining (streamed). */

@@ -3,6 +3,7 @@
  * (optional) denoising pretraining on labeled and unlabeled texts → supervised fine-tuning with early
  * stopping on dev → metrics. Options are plain data, so they can be stored with the model and replayed.
  */
+import { createHash } from 'node:crypto';
 import { DEFAULT_TOKENIZER, tokenize, type TokenizerOptions } from '../data/tokenize.js';
 import { toCsr, Vectorizer, type SparseVector, type Weighting } from '../data/vectorizer.js';
 import { VocabularyBuilder } from '../data/vocabulary.js';
@@ -15,7 +16,6 @@ import { Network } from './network.js';
 import { RatingModel } from './predictor.js';
 import { DEFAULT_PRETRAIN, pretrain, type LayerReport, type PretrainOptions } from './pretrain.js';
 import type { RunControl } from './progress.js';
-import { Rng } from './rng.js';
 
 export interface TrainConfig {
   vocabSize: number;
@@ -87,6 +87,23 @@ export function resolveConfig(partial: Partial<Omit<TrainConfig, 'pretraining' |
   };
 }
 
+/**
+ * Hold out about `fraction` of the reviews for early stopping, chosen by a hash of each review's text: the
+ * same review always falls on the same side, whatever else the set holds, so models trained at different
+ * times from a growing store are compared on dev reviews none of them trained on.
+ */
+export function splitDev<T extends { text: string }>(reviews: readonly T[], fraction: number): { train: T[]; dev: T[] } {
+  if (!(fraction > 0) || reviews.length < 10) return { train: [...reviews], dev: [] };
+  const train: T[] = [];
+  const dev: T[] = [];
+  for (const r of reviews) {
+    const h = createHash('sha1').update(r.text.trim().normalize('NFC')).digest().readUInt32BE(0) / 2 ** 32;
+    (h < fraction ? dev : train).push(r);
+  }
+  if (train.length === 0) return { train: dev, dev: [] };
+  return { train, dev };
+}
+
 function checkRatings(reviews: readonly Review[], name: string): void {
   reviews.forEach((r, i) => {
     if (!Number.isInteger(r.rating) || r.rating < 1 || r.rating > 5) throw new Error(`${name}[${i}].rating: must be an integer from 1 to 5, got ${r.rating}`);
@@ -99,12 +116,7 @@ export async function trainModel(data: TrainData, config: TrainConfig = DEFAULT_
   let train = data.train;
   let dev = data.dev ?? [];
   checkRatings(dev, 'dev');
-  if (!data.dev && config.devFraction > 0 && train.length >= 10) {
-    const order = new Rng(config.seed).fork('split').shuffle(train.map((_, i) => i));
-    const cut = Math.max(1, Math.round(train.length * config.devFraction));
-    dev = order.slice(0, cut).map((i) => train[i]);
-    train = order.slice(cut).map((i) => train[i]);
-  }
+  if (!data.dev) ({ train, dev } = splitDev(train, config.devFraction));
   if (train.length === 0) throw new Error('training needs at least one labeled review');
 
   const builder = new VocabularyBuilder();

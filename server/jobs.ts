@@ -4,14 +4,13 @@
  * startup (recover). When a job succeeds, its bundle is registered as the next version and, if the
  * activation rule says so, becomes active in the store and in the model holder in one synchronous step.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JobStatus, ReviewStore, TrainingJob } from '../data/store.js';
-import { modelsDirFor, packageRoot } from '../model/registry.js';
+import { newBundleDir, packageRoot, registerBundle } from '../model/registry.js';
 import type { TrainConfig } from '../model/train.js';
 import { decideActivation } from './activation.js';
 import { conflict, HttpError, notFound, unavailable } from './errors.js';
@@ -92,8 +91,7 @@ export class JobManager {
     const { request, config } = trainingPlan(body);
     const { store } = this.o;
     const job = store.createJob({ modelName: request.model, options: request });
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const bundleDir = join(modelsDirFor(store.path), request.model, `${stamp}-${randomBytes(3).toString('hex')}`);
+    const bundleDir = newBundleDir(store, request.model);
     const served = this.o.holder.peek(request.model);
     const input: WorkerInput = { dbPath: store.path, jobId: job.id, modelName: request.model, config, bundleDir, baselineDir: served?.dir, nice: this.o.nice };
     let resolve!: () => void;
@@ -224,8 +222,8 @@ export class JobManager {
       return this.finish(run, 'cancelled', { error: run.cancelReason });
     }
     // From here to the end nothing awaits: the store activation and the swap happen together.
-    const version = store.addModelVersion({
-      name: run.name, path: run.bundleDir, metrics: m.report.dev ?? null, options: run.config, jobId: run.id, activate: decision.activate,
+    const version = registerBundle(store, run.bundleDir, {
+      name: run.name, metrics: m.report.dev ?? null, training: run.config, jobId: run.id, activate: decision.activate,
     });
     if (decision.activate && loaded) holder.swap({ ...loaded, version: version.version, inFlight: 0, retired: false });
     else loaded?.model.release();

@@ -10,8 +10,7 @@ import { ReviewStore } from '../data/store.js';
 import { loadBundle, saveBundle } from '../model/bundle.js';
 import { CancelledError, type Progress } from '../model/progress.js';
 import { trainingDataFromStore } from '../model/registry.js';
-import { Rng } from '../model/rng.js';
-import { trainModel, type Review, type TrainConfig } from '../model/train.js';
+import { splitDev, trainModel, type Review, type TrainConfig } from '../model/train.js';
 import type { FromWorker, ToWorker, WorkerInput } from './worker-protocol.js';
 
 const port = parentPort!;
@@ -36,14 +35,6 @@ lowerPriority(input.nice ?? 10);
 port.on('message', (message: ToWorker) => {
   if (message?.type === 'cancel') controller.abort();
 });
-
-/** The same split trainModel makes when it is given no dev set, done here so the baseline sees it too. */
-function splitDev(all: Review[], config: TrainConfig): { train: Review[]; dev: Review[] } {
-  if (!(config.devFraction > 0) || all.length < 10) return { train: all, dev: [] };
-  const order = new Rng(config.seed).fork('split').shuffle(all.map((_, i) => i));
-  const cut = Math.max(1, Math.round(all.length * config.devFraction));
-  return { dev: order.slice(0, cut).map((i) => all[i]), train: order.slice(cut).map((i) => all[i]) };
-}
 
 function onProgress(p: Progress): void {
   send({
@@ -74,7 +65,7 @@ async function run(): Promise<void> {
   let dev: Review[];
   try {
     const data = trainingDataFromStore(store);
-    const split = splitDev(data.train, input.config);
+    const split = splitDev(data.train, input.config.devFraction);
     dev = split.dev;
     trained = await trainModel({ train: split.train, dev, unlabeled: data.unlabeled }, input.config, { onProgress, signal: controller.signal });
   } finally {
