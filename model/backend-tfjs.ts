@@ -44,7 +44,8 @@ class Scratch {
 
 class WasmWeights implements DenseWeights {
   readonly w: Tensor2D;
-  readonly wt: Tensor2D;
+  /** Wᵀ, rebuilt on commit() by wasm's transpose (faster than ours); only ever a left operand. */
+  wt: Tensor2D;
   /** A frozen copy of Wᵀ used as the right operand, which wasm packs once and caches; dropped on commit(). */
   frozen: Tensor2D | null = null;
   constructor(private readonly tf: Tf, private readonly heap: WasmHeapBackend, readonly inDim: number, readonly outDim: number) {
@@ -56,7 +57,9 @@ class WasmWeights implements DenseWeights {
   }
   commit(): void {
     this.thaw();
-    transpose(this.values, this.outDim, this.inDim, this.heap.typedArrayFromHeap(this.wt));
+    const next = this.tf.transpose(this.w) as Tensor2D;
+    this.wt.dispose();
+    this.wt = next;
   }
   freeze(): void {
     this.frozen ??= this.tf.tensor2d(this.heap.typedArrayFromHeap(this.wt).slice(), [this.inDim, this.outDim]);
