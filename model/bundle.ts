@@ -146,9 +146,12 @@ export async function loadBundle(dir: string, options: { backend?: string } = {}
   if (digest !== manifest.checksum?.weights) throw new BundleError(dir, 'weights.bin does not match its checksum (corrupt or modified file)');
   const bytes = manifest.dtype === 'float16' ? 2 : 4;
   if (raw.byteLength % bytes !== 0) throw new BundleError(dir, 'weights.bin has a partial value');
-  const copy = new Uint8Array(raw.byteLength);
-  copy.set(raw);
-  const values = manifest.dtype === 'float16' ? new Float32Array(new Float16Array(copy.buffer)) : new Float32Array(copy.buffer);
+  // View the file's bytes in place when they are aligned (large reads are); copy only otherwise.
+  const aligned = raw.byteOffset % bytes === 0 ? raw : new Uint8Array(raw);
+  const count = aligned.byteLength / bytes;
+  const values = manifest.dtype === 'float16'
+    ? new Float32Array(new Float16Array(aligned.buffer, aligned.byteOffset, count))
+    : new Float32Array(aligned.buffer, aligned.byteOffset, count);
 
   const vocabulary = Vocabulary.fromJSON(manifest.vocabulary);
   if (vocabulary.size !== manifest.architecture.inputDim) {

@@ -42,7 +42,7 @@ export function range(start: number, end: number): Int32Array {
 
 /** Forward the whole set in batches. */
 export function predictSet(net: Network, x: CsrBatch, batchSize = 256): Predictions {
-  const state = new State(net, Math.min(batchSize, Math.max(1, x.rows)));
+  const state = new State(net, Math.min(batchSize, Math.max(1, x.rows)), false);
   const ratings = new Float32Array(x.rows);
   const distributions = new Float32Array(x.rows * STARS);
   const zeros = net.spec.layers.map(() => 0);

@@ -140,7 +140,7 @@ export function emptyRowGradient(width: number, capacity = 256): RowGradient {
 }
 
 function growRowGradient(grad: RowGradient, width: number): RowGradient {
-  const bigger = emptyRowGradient(width, grad.rows.length * 2);
+  const bigger = emptyRowGradient(width, Math.max(16, grad.rows.length * 2));
   bigger.rows.set(grad.rows);
   bigger.values.set(grad.values);
   bigger.count = grad.count;

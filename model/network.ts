@@ -51,7 +51,10 @@ export interface Gradients {
   dense: { w: Float32Array; b: Float32Array }[];
 }
 
-/** Buffers for one forward/backward call of up to `capacity` examples. */
+/**
+ * Buffers for one forward (and, when `training`, backward) call of up to `capacity` examples. A
+ * prediction-only state has no gradient buffers (about 12 MB less for 3 × 1000 units).
+ */
 export class State {
   readonly h: Float32Array[];
   readonly a: Float32Array[];
@@ -61,17 +64,18 @@ export class State {
   readonly grads: Gradients;
   batch = 0;
 
-  constructor(readonly net: Network, readonly capacity: number) {
+  constructor(readonly net: Network, readonly capacity: number, readonly training = true) {
     const { layers } = net.spec;
+    const buffer = (size: number) => new Float32Array(training ? size : 0);
     this.h = layers.map((w) => new Float32Array(capacity * w));
     this.a = layers.map((w) => new Float32Array(capacity * w));
-    this.dh = layers.map((w) => new Float32Array(capacity * w));
+    this.dh = layers.map((w) => buffer(capacity * w));
     this.out = new Float32Array(capacity * net.head.outputs);
-    this.dOut = new Float32Array(capacity * net.head.outputs);
+    this.dOut = buffer(capacity * net.head.outputs);
     this.grads = {
-      input: emptyRowGradient(net.input.outDim),
-      inputBias: new Float32Array(net.input.outDim),
-      dense: net.dense.map((d) => ({ w: new Float32Array(d.inDim * d.outDim), b: new Float32Array(d.outDim) })),
+      input: emptyRowGradient(net.input.outDim, training ? 256 : 0),
+      inputBias: buffer(net.input.outDim),
+      dense: net.dense.map((d) => ({ w: buffer(d.inDim * d.outDim), b: buffer(d.outDim) })),
     };
   }
 }
@@ -131,6 +135,7 @@ export class Network {
    * activations) and its gradients in state.grads.
    */
   backward(x: CsrBatch, state: State, ratings: ArrayLike<number>, l1: number): { loss: number; penalty: number } {
+    if (!state.training) throw new Error('backward() needs a State created for training');
     const B = state.batch;
     const L = this.hiddenLayers;
     const loss = this.head.loss(state.out, ratings, B, state.dOut) / B;

@@ -33,7 +33,7 @@ export class RatingModel {
   private readonly dist = new Float32Array(STARS);
 
   constructor(readonly vectorizer: Vectorizer, readonly net: Network, readonly batchSize = 256) {
-    this.state = new State(net, batchSize);
+    this.state = new State(net, batchSize, false);
     net.freeze();
   }
 

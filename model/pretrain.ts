@@ -184,7 +184,7 @@ export function measureScaling(net: Network, layer: number, sample: CsrBatch): S
   const width = net.spec.layers[layer];
   const lo = new Float32Array(width).fill(Infinity);
   const hi = new Float32Array(width).fill(-Infinity);
-  const state = new State(net, 256);
+  const state = new State(net, 256, false);
   for (let start = 0; start < sample.rows; start += state.capacity) {
     const batch = csrRows(sample, range(start, Math.min(sample.rows, start + state.capacity)));
     net.forwardHidden(batch, state, layer + 1);

@@ -150,7 +150,7 @@ export class SparseReconstruction {
 }
 
 function grow(rows: RowGradient, width: number): RowGradient {
-  const bigger = emptyRowGradient(width, rows.rows.length * 2);
+  const bigger = emptyRowGradient(width, Math.max(16, rows.rows.length * 2));
   bigger.rows.set(rows.rows);
   bigger.values.set(rows.values);
   bigger.count = rows.count;
