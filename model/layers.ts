@@ -83,8 +83,7 @@ export class SparseLinear {
       }
     }
     for (let s = 0; s < count; s++) {
-      grad.values.fill(0, s * H, (s + 1) * H);
-      sumRows(grad.values, s * H, dz, offsets.subarray(counts[s]), counts[s + 1] - counts[s], H, weights, counts[s]);
+      sumRows(grad.values, s * H, dz, offsets.subarray(counts[s]), counts[s + 1] - counts[s], H, weights, counts[s], true);
     }
     gradBias.fill(0);
     for (let b = 0; b < x.rows; b++) for (let j = 0; j < H; j++) gradBias[j] += dz[b * H + j];
@@ -109,22 +108,53 @@ export class SparseLinear {
 }
 
 /**
- * dst[d .. d+H) += Σ_q v[vo+q] · src[offsets[q] .. offsets[q]+H) over q < n. Binary inputs (all v = 1) take
- * the unrolled path that adds four rows per pass over dst: this kernel is the sparse layer's whole cost.
+ * dst[d .. d+H) (+)= Σ_q v[vo+q] · src[offsets[q] .. offsets[q]+H) over q < n: accumulates, or overwrites when
+ * `assign` (then dst need not be cleared first). Binary inputs (all v = 1) take the unrolled path that adds
+ * four rows per pass over dst: this kernel is the sparse layer's whole cost.
  */
 export function sumRows(dst: Float32Array, d: number, src: Float32Array, offsets: Int32Array, n: number, H: number,
-                        v: Float32Array, vo: number): void {
+                        v: Float32Array, vo: number, assign = false): void {
+  if (assign && n === 0) {
+    dst.fill(0, d, d + H);
+    return;
+  }
   let binary = true;
   for (let q = 0; q < n; q++) if (v[vo + q] !== 1) binary = false;
+  let q = 0;
   if (!binary) {
-    for (let q = 0; q < n; q++) {
+    if (assign) {
+      const w = offsets[0];
+      const c = v[vo];
+      for (let j = 0; j < H; j++) dst[d + j] = c * src[w + j];
+      q = 1;
+    }
+    for (; q < n; q++) {
       const w = offsets[q];
       const c = v[vo + q];
       for (let j = 0; j < H; j++) dst[d + j] += c * src[w + j];
     }
     return;
   }
-  let q = 0;
+  if (assign) {
+    // The first one to four rows overwrite dst.
+    const w0 = offsets[0];
+    if (n >= 4) {
+      const w1 = offsets[1], w2 = offsets[2], w3 = offsets[3];
+      for (let j = 0; j < H; j++) dst[d + j] = src[w0 + j] + src[w1 + j] + src[w2 + j] + src[w3 + j];
+      q = 4;
+    } else if (n === 3) {
+      const w1 = offsets[1], w2 = offsets[2];
+      for (let j = 0; j < H; j++) dst[d + j] = src[w0 + j] + src[w1 + j] + src[w2 + j];
+      return;
+    } else if (n === 2) {
+      const w1 = offsets[1];
+      for (let j = 0; j < H; j++) dst[d + j] = src[w0 + j] + src[w1 + j];
+      return;
+    } else {
+      for (let j = 0; j < H; j++) dst[d + j] = src[w0 + j];
+      return;
+    }
+  }
   for (; q + 3 < n; q += 4) {
     const w0 = offsets[q], w1 = offsets[q + 1], w2 = offsets[q + 2], w3 = offsets[q + 3];
     for (let j = 0; j < H; j++) dst[d + j] += src[w0 + j] + src[w1 + j] + src[w2 + j] + src[w3 + j];
