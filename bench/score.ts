@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot, shippedModelDir } from '../model/registry.js';
+import { Rng } from '../model/rng.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -32,13 +33,9 @@ const yelp = resolve(root, '..', 'shared', 'data', 'yelp-10k', 'train.jsonl');
 
 // ---- input ------------------------------------------------------------------------------------
 
-let seed = 0x5eed;
-function rand(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+// Seeded, so runs are comparable.
+const rng = new Rng(0x5eed);
+const rand = (): number => rng.uniform();
 const WORDS = ('the food was great good bad terrible service staff friendly slow fast pizza burger sushi coffee amazing '
   + 'awful price cheap expensive ambiance loud quiet waiter table reservation wait minutes hour delicious bland fresh '
   + 'stale portion huge tiny would definitely never come back again recommend place restaurant menu dessert drinks '

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ReviewStore, type NewReview } from '../data/store.js';
+import { Rng } from '../model/rng.js';
 
 function arg(name: string, fallback: number): number {
   const argv = process.argv.slice(2);
@@ -23,14 +24,9 @@ const N = arg('n', 200_000);
 const BATCH = arg('batch', 10_000);
 const keep = process.argv.includes('--keep');
 
-// Deterministic PRNG (mulberry32) so runs are comparable.
-let seed = 0x5eed;
-function rand(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+// Seeded, so runs are comparable.
+const rng = new Rng(0x5eed);
+const rand = (): number => rng.uniform();
 
 const WORDS = (
   'the food was great good bad terrible service staff friendly slow fast pizza burger sushi coffee ' +

@@ -15,7 +15,7 @@
  */
 import type { CsrBatch } from '../data/vectorizer.js';
 import { sigmoid, sigmoidCrossEntropy } from './activations.js';
-import { emptyRowGradient, glorotLimit, type RowGradient } from './layers.js';
+import { emptyRowGradient, glorotLimit, growRowGradient, type RowGradient } from './layers.js';
 import type { Rng } from './rng.js';
 
 export type Negatives = number | 'all';
@@ -67,7 +67,7 @@ export class SparseReconstruction {
         if (!grad) continue;
         const dz = w * (sigmoid(z) - labels[q]) * grad.scale;
         if (this.slot[j] < 0) {
-          if (rows.count >= rows.rows.length) rows = grow(rows, W);
+          if (rows.count >= rows.rows.length) rows = growRowGradient(rows, W);
           this.slot[j] = rows.count;
           rows.rows[rows.count] = j;
           rows.values.fill(0, rows.count * W, (rows.count + 1) * W);
@@ -147,12 +147,4 @@ export class SparseReconstruction {
     for (let p = clean.indptr[b]; p < clean.indptr[b + 1]; p++) mark[clean.indices[p]] = 0;
     for (let p = corrupted.indptr[b]; p < corrupted.indptr[b + 1]; p++) mark[corrupted.indices[p]] = 0;
   }
-}
-
-function grow(rows: RowGradient, width: number): RowGradient {
-  const bigger = emptyRowGradient(width, Math.max(16, rows.rows.length * 2));
-  bigger.rows.set(rows.rows);
-  bigger.values.set(rows.values);
-  bigger.count = rows.count;
-  return bigger;
 }
