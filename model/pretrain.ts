@@ -28,15 +28,17 @@ export interface PretrainOptions {
   /** Zero-masking rate on higher layers. */
   maskNoise: number;
   l1: number;
-  /** Inactive terms sampled per example for the input reconstruction, or 'all' for the exact cost. */
+  /** Inactive terms sampled per mini-batch for the input reconstruction, or 'all' for the exact cost. */
   negatives: Negatives;
+  /** Learning rate of the input reconstruction layer, trained by plain SGD (see optimizer.sgdRows). */
+  decoderLr: number;
   seed: number;
   /** Examples used to measure each layer's scaling and reconstruction error. */
   sample: number;
 }
 
 export const DEFAULT_PRETRAIN: PretrainOptions = {
-  epochs: 2, batchSize: 128, lr: 1e-3, noise: 0.2, maskNoise: 0.25, l1: 0, negatives: 64, seed: 1, sample: 2000,
+  epochs: 2, batchSize: 128, lr: 1e-3, noise: 0.2, maskNoise: 0.25, l1: 0, negatives: 256, decoderLr: 0.1, seed: 1, sample: 2000,
 };
 
 export interface LayerReport {
@@ -74,7 +76,7 @@ export class InputAutoencoder {
     activate(net.spec.activation, h, x.rows * H);
     const dh = state.dh[0];
     dh.fill(0, 0, x.rows * H);
-    const grad = { dh, rows: this.rows, scale: 1 / x.rows };
+    const grad = { dh, rows: this.rows, scale: 1 / x.rows, activeOnly: net.spec.activation === 'relu' };
     const cost = this.decoder.cost(x, corrupted, h, o.negatives, this.rng, grad);
     this.rows = grad.rows;
     const penalty = l1Penalty(o.l1 / x.rows, h, dh, x.rows * H);
@@ -82,7 +84,7 @@ export class InputAutoencoder {
     this.inputRows = net.input.backward(corrupted, dh, this.inputRows, this.gradBias);
     this.adam.step();
     updateSparseLinear(this.adam, 'input', net.input, this.inputRows, this.gradBias);
-    this.adam.rows('decoder1', this.decoder.weights, this.decoder.width, this.rows);
+    this.adam.sgdRows('decoder1', this.decoder.weights, this.decoder.width, this.rows, o.decoderLr);
     return cost + penalty * x.rows;
   }
 

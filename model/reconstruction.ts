@@ -25,6 +25,9 @@ export class SparseReconstruction {
   readonly width: number;
   private readonly slot: Int32Array;
   private readonly mark: Uint8Array;
+  /** Scratch: the active units of one example's code, and their values. */
+  private readonly active: Int32Array;
+  private readonly activeValues: Float32Array;
 
   constructor(readonly vocab: number, readonly hidden: number, rng: Rng) {
     this.width = hidden + 1;
@@ -33,14 +36,19 @@ export class SparseReconstruction {
     for (let j = 0; j < vocab; j++) for (let k = 0; k < hidden; k++) this.weights[j * this.width + k] = (2 * rng.uniform() - 1) * limit;
     this.slot = new Int32Array(vocab).fill(-1);
     this.mark = new Uint8Array(vocab);
+    this.active = new Int32Array(hidden);
+    this.activeValues = new Float32Array(hidden);
   }
 
   /**
    * Summed (estimated) cross-entropy over the batch. With `grad`, also adds d(cost)/dh · `scale` into dh and
-   * fills the decoder's row gradient (times `scale`).
+   * fills the decoder's row gradient (times `scale`). Zero activations contribute nothing to the outputs or
+   * to the decoder gradient, so only the active units of h are visited (rectifier codes are mostly zeros);
+   * with `grad.activeOnly` dh is also left alone where h = 0, which is exact when the encoder is a rectifier
+   * (its derivative there is 0).
    */
   cost(clean: CsrBatch, corrupted: CsrBatch, h: Float32Array, negatives: Negatives, rng: Rng | null,
-       grad: { dh: Float32Array; rows: RowGradient; scale: number } | null): number {
+       grad: { dh: Float32Array; rows: RowGradient; scale: number; activeOnly?: boolean } | null): number {
     const H = this.hidden;
     const W = this.width;
     const R = this.weights;
@@ -50,18 +58,31 @@ export class SparseReconstruction {
     const targets: number[] = [];
     const weights: number[] = [];
     const labels: number[] = [];
+    const active = this.active;
+    const hv = this.activeValues;
     let total = 0;
     for (let b = 0; b < clean.rows; b++) {
       targets.length = weights.length = labels.length = 0;
       this.collectTargets(clean, corrupted, b, shared, rng, targets, weights, labels);
       const ho = b * H;
+      let na = 0;
+      for (let k = 0; k < H; k++) {
+        const v = h[ho + k];
+        if (v !== 0) { active[na] = k; hv[na++] = v; }
+      }
+      const sparse = na < 0.6 * H;
+      const denseDh = !!grad && !grad.activeOnly;
       for (let q = 0; q < targets.length; q++) {
         const j = targets[q];
         const ro = j * W;
         let z = R[ro + H];
-        let k = 0;
-        for (; k + 3 < H; k += 4) z += R[ro + k] * h[ho + k] + R[ro + k + 1] * h[ho + k + 1] + R[ro + k + 2] * h[ho + k + 2] + R[ro + k + 3] * h[ho + k + 3];
-        for (; k < H; k++) z += R[ro + k] * h[ho + k];
+        if (sparse) {
+          for (let a = 0; a < na; a++) z += R[ro + active[a]] * hv[a];
+        } else {
+          let k = 0;
+          for (; k + 3 < H; k += 4) z += R[ro + k] * h[ho + k] + R[ro + k + 1] * h[ho + k + 1] + R[ro + k + 2] * h[ho + k + 2] + R[ro + k + 3] * h[ho + k + 3];
+          for (; k < H; k++) z += R[ro + k] * h[ho + k];
+        }
         const w = weights[q];
         total += w * sigmoidCrossEntropy(z, labels[q]);
         if (!grad) continue;
@@ -76,9 +97,18 @@ export class SparseReconstruction {
         const go = this.slot[j] * W;
         const dh = grad.dh;
         const gv = rows.values;
-        for (let m = 0; m < H; m++) {
-          dh[ho + m] += dz * R[ro + m];
-          gv[go + m] += dz * h[ho + m];
+        if (sparse) {
+          for (let a = 0; a < na; a++) {
+            const k = active[a];
+            gv[go + k] += dz * hv[a];
+            if (!denseDh) dh[ho + k] += dz * R[ro + k];
+          }
+          if (denseDh) for (let k = 0; k < H; k++) dh[ho + k] += dz * R[ro + k];
+        } else {
+          for (let m = 0; m < H; m++) {
+            dh[ho + m] += dz * R[ro + m];
+            gv[go + m] += dz * h[ho + m];
+          }
         }
         gv[go + H] += dz;
       }

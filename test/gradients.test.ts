@@ -302,6 +302,9 @@ class SpyAdam extends Adam {
   rows(key: string, _param: Float32Array, width: number, grad: RowGradient): void {
     this.rows_.set(key, { rows: grad.rows.slice(0, grad.count), count: grad.count, values: grad.values.slice(0, grad.count * width) });
   }
+  sgdRows(key: string, param: Float32Array, width: number, grad: RowGradient): void {
+    this.rows(key, param, width, grad);
+  }
 }
 
 describe('autoencoder gradients (through what step() hands the optimizer)', () => {
