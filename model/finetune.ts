@@ -20,7 +20,11 @@ export interface FineTuneOptions {
   patience: number;
 }
 
-export const DEFAULT_FINETUNE: FineTuneOptions = { epochs: 20, batchSize: 128, lr: 1e-3, l1: 0, seed: 1, patience: 3 };
+/**
+ * lr 1e-4: measured on yelp-10k dev (3 × 1000, K = 5000), 1e-3 overfits within the first epoch (best dev
+ * RMSE 0.839 without pretraining, 0.873 with), 1e-4 peaks at epoch 3-4 (0.834 without, 0.842 with).
+ */
+export const DEFAULT_FINETUNE: FineTuneOptions = { epochs: 20, batchSize: 128, lr: 1e-4, l1: 0, seed: 1, patience: 3 };
 
 export interface EpochRecord {
   epoch: number;

@@ -54,8 +54,8 @@ Ctrl-C cancels cleanly (exit 130); nothing is saved then.`));
     new Option('--epochs <n>', 'fine-tuning epochs at most (default 20)').argParser(positiveInt),
     new Option('--patience <n>', 'stop after N epochs without a better dev RMSE (default 3)').argParser(positiveInt),
     new Option('--batch-size <n>', 'mini-batch size, both phases (default 128)').argParser(positiveInt),
-    new Option('--lr <rate>', 'Adam learning rate, both phases (default 0.001)').argParser(positiveNumber),
-    new Option('--pretrain-lr <rate>', 'pretraining learning rate (default: --lr)').argParser(positiveNumber),
+    new Option('--lr <rate>', 'fine-tuning Adam learning rate (default 0.0001); also pretraining unless --pretrain-lr').argParser(positiveNumber),
+    new Option('--pretrain-lr <rate>', 'pretraining Adam learning rate (default: --lr if given, else 0.001)').argParser(positiveNumber),
     new Option('--l1 <coef>', 'L1 penalty on hidden activations, both phases (default 0)').argParser(nonNegativeNumber),
     new Option('--seed <n>', 'random seed: initialisation, shuffling, noise (default 1)').argParser(nonNegativeInt),
   ];
