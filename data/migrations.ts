@@ -29,7 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
           rating       INTEGER NULL CHECK (rating BETWEEN 1 AND 5),
           source       TEXT    NULL,
           created_at   TEXT    NOT NULL,
-          content_hash TEXT    NOT NULL UNIQUE CHECK (length(content_hash) = 64)
+          content_hash BLOB    NOT NULL UNIQUE CHECK (length(content_hash) = 32)
         ) STRICT;
         CREATE INDEX reviews_rating ON reviews (rating);
 

@@ -34,16 +34,21 @@ export class StoreError extends Error {
   override name = 'StoreError';
 }
 
-/** sha256 hex of the text after trim + Unicode NFC: the dedupe key of a review. */
+/** sha256 (hex) of the text after trim + Unicode NFC: the dedupe key of a review. */
 export function contentHash(text: string): string {
+  return contentKey(text).toString('hex');
+}
+
+/** The same digest as raw bytes, as stored: a 32-byte key keeps the unique index half the size of hex. */
+function contentKey(text: string): Buffer {
   const trimmed = text.trim();
-  return sha256Hex(ASCII.test(trimmed) ? trimmed : trimmed.normalize('NFC')); // ASCII is already NFC
+  return sha256(ASCII.test(trimmed) ? trimmed : trimmed.normalize('NFC')); // ASCII is already NFC
 }
 const ASCII = /^[\x00-\x7f]*$/;
 // crypto.hash (Node >= 20.12) is much cheaper than createHash for short inputs
-const sha256Hex: (s: string) => string = typeof crypto.hash === 'function'
-  ? (s) => crypto.hash('sha256', s, 'hex')
-  : (s) => crypto.createHash('sha256').update(s).digest('hex');
+const sha256: (s: string) => Buffer = typeof crypto.hash === 'function'
+  ? (s) => crypto.hash('sha256', s, 'buffer') as Buffer
+  : (s) => crypto.createHash('sha256').update(s).digest();
 
 const now = (): string => new Date().toISOString();
 
@@ -65,7 +70,7 @@ const fromJson = (text: string | null): any => (text == null ? null : JSON.parse
 const mapRow = <R, T>(row: R | undefined, map: (r: R) => T): T | undefined => (row === undefined ? undefined : map(row));
 
 /** text (trimmed), rating, source, content hash */
-type ReviewInsert = [string, number | null, string | null, string];
+type ReviewInsert = [string, number | null, string | null, Buffer];
 interface ReviewRow { id: number; text: string; rating: number | null; source: string | null; created_at: string }
 interface VersionRow {
   name: string; version: number; path: string; created_at: string; metrics: string | null;
@@ -117,7 +122,7 @@ function requireName(where: string, value: unknown): string {
 /** Every fixed statement, prepared once per connection. */
 function prepareStatements(db: Database.Database) {
   return {
-    insertReview: db.prepare<[string, number | null, string | null, string, string]>(
+    insertReview: db.prepare<[string, number | null, string | null, string, Buffer]>(
       `INSERT INTO reviews (text, rating, source, created_at, content_hash) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (content_hash) DO NOTHING`),
     countAll: db.prepare<[], number>('SELECT count(*) FROM reviews').pluck(),
@@ -244,7 +249,7 @@ export class ReviewStore {
       }
       const trimmed = text.trim();
       rows.push([trimmed, (rating as number | null | undefined) ?? null,
-        source === undefined ? defaultSource : source, contentHash(trimmed)]);
+        source === undefined ? defaultSource : source, contentKey(trimmed)]);
     }
     return this.insertBatch.immediate(rows, now());
   }
