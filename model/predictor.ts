@@ -32,7 +32,7 @@ export class RatingModel {
   private readonly state: State;
   private readonly dist = new Float32Array(STARS);
 
-  constructor(readonly vectorizer: Vectorizer, readonly net: Network, readonly batchSize = 256) {
+  constructor(readonly vectorizer: Vectorizer, readonly net: Network, readonly batchSize = 128) {
     this.state = new State(net, batchSize, false);
     net.freeze();
   }
