@@ -10,10 +10,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tokenize } from '../data/tokenize.js';
 import { Vectorizer } from '../data/vectorizer.js';
 import { VocabularyBuilder } from '../data/vocabulary.js';
+import { packageRoot } from '../model/package.js';
 
 const TARGET_REVIEWS_PER_SECOND = 20_000;
 
@@ -41,17 +41,6 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** The repository root: the nearest ancestor of this file holding package.json (works from bench/ and dist/bench/). */
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-}
-
 function readTexts(file: string): string[] {
   const texts: string[] = [];
   const lines = fs.readFileSync(file, 'utf8').split('\n');
@@ -73,7 +62,7 @@ function readTexts(file: string): string[] {
 
 const dataFile = option('data') !== undefined
   ? path.resolve(option('data') as string)
-  : path.resolve(repoRoot(), '../shared/data/yelp-10k/train.jsonl');
+  : path.resolve(packageRoot(), '../shared/data/yelp-10k/train.jsonl');
 const seconds = positiveNumber('seconds', 5, false);
 const size = positiveNumber('size', 5000, true);
 

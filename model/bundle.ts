@@ -13,6 +13,7 @@ import { Vectorizer, type VectorizerOptions } from '../data/vectorizer.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocabulary.js';
 import { getBackend } from './backend.js';
 import { Network, type NetworkSpec } from './network.js';
+import { packageVersion } from './package.js';
 import { RatingModel } from './predictor.js';
 
 export const BUNDLE_FORMAT = 'rectify-model';
@@ -82,7 +83,7 @@ export async function saveBundle(dir: string, model: RatingModel, info: BundleIn
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_VERSION,
     createdAt: new Date().toISOString(),
-    rectifyVersion: await packageVersion(),
+    rectifyVersion: packageVersion(),
     architecture: model.net.spec,
     vectorizer: model.vectorizer.options,
     vocabulary: model.vectorizer.vocabulary.toJSON(),
@@ -171,13 +172,4 @@ export async function loadBundle(dir: string, options: { backend?: string } = {}
     t.commit();
   }
   return { model: new RatingModel(new Vectorizer(vocabulary, manifest.vectorizer), net), manifest };
-}
-
-async function packageVersion(): Promise<string> {
-  try {
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8').catch(() => readFile(new URL('../package.json', import.meta.url), 'utf8')));
-    return String(pkg.version);
-  } catch {
-    return 'unknown';
-  }
 }

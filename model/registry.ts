@@ -6,22 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ModelVersion, ReviewStore } from '../data/store.js';
 import { saveBundle } from './bundle.js';
+import { packageRoot } from './package.js';
 import type { RatingModel } from './predictor.js';
 
 export const DEFAULT_MODEL_NAME = 'default';
 
-/** The package's root directory (holds package.json), from source or from dist/. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find the rectify package root');
-}
+export { packageRoot } from './package.js';
 
 /** RECTIFY_HOME, else ./.rectify: the default place for the review store and trained models. */
 export function rectifyHome(env: NodeJS.ProcessEnv = process.env): string {
