@@ -10,7 +10,7 @@ import { ReviewStore } from '../data/store.js';
 import { loadBundle, saveBundle } from '../model/bundle.js';
 import { CancelledError, type Progress } from '../model/progress.js';
 import { trainingDataFromStore } from '../model/registry.js';
-import { splitDev, trainModel, type Review, type TrainConfig } from '../model/train.js';
+import { splitDev, trainModel, type Review } from '../model/train.js';
 import type { FromWorker, ToWorker, WorkerInput } from './worker-protocol.js';
 
 const port = parentPort!;

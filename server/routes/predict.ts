@@ -20,7 +20,7 @@ async function explained(model: RatingModel, texts: string[], top: number) {
 export function predictRouter(ctx: AppContext): Router {
   const router = Router();
   const { predictBody } = schemas(ctx.limits);
-  router.post('/v1/models/:target', matchAction('target', 'predict'), (req, res, next) => {
+  router.post('/v1/models/:target', matchAction('target', 'predict'), (_req, res, next) => {
     res.locals.route = '/v1/models/{name}:predict';
     if (!MODEL_NAME.test(res.locals.target)) return next(notFound(`model ${JSON.stringify(res.locals.target)} not found`));
     next();
