@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Tests start from an empty world: no fallback to the shipped models/default (inherited by the CLI and
+    // server processes they spawn). test/default-model.test.ts checks the shipped model explicitly.
+    env: { RECTIFY_SHIPPED_MODEL: 'none' },
   },
 });

@@ -31,9 +31,10 @@ export function buildProgram(): Command {
 Exit status: 0 success, 1 runtime failure, 2 usage error, 130 cancelled.
 
 Environment:
-  RECTIFY_HOME     directory for the default store and its models (default ./.rectify)
-  RECTIFY_DB       review store file (default $RECTIFY_HOME/rectify.db)
-  RECTIFY_BACKEND  dense backend: tensorflow, wasm, ts or auto
+  RECTIFY_HOME           directory for the default store and its models (default ./.rectify)
+  RECTIFY_DB             review store file (default $RECTIFY_HOME/rectify.db)
+  RECTIFY_SHIPPED_MODEL  'none': never fall back to the shipped (research-only) model; or another bundle DIR
+  RECTIFY_BACKEND        dense backend: tensorflow, wasm, ts or auto
 ${examples([
   'rectify train --data train.jsonl --dev dev.jsonl --register',
   'rectify score reviews.jsonl > scored.jsonl',

@@ -29,8 +29,15 @@ export function modelsDirFor(dbPath: string): string {
   return join(dirname(resolve(dbPath)), 'models');
 }
 
-export function shippedModelDir(): string | undefined {
-  const dir = join(packageRoot(), 'models', DEFAULT_MODEL_NAME);
+/**
+ * The model shipped in the package (models/default), used when nothing else is: RECTIFY_SHIPPED_MODEL=none
+ * turns that fallback off (it is trained on research-only data, see models/MODEL_CARD.md), and a path there
+ * replaces it.
+ */
+export function shippedModelDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const setting = env.RECTIFY_SHIPPED_MODEL;
+  if (setting === 'none' || setting === '') return undefined;
+  const dir = setting ? resolve(setting) : join(packageRoot(), 'models', DEFAULT_MODEL_NAME);
   return existsSync(join(dir, 'manifest.json')) ? dir : undefined;
 }
 

@@ -115,7 +115,7 @@ describe('help, version and exit codes', () => {
   });
 
   it('without any model, score exits 1 and says how to train one', async () => {
-    const r = await run(['score', fixture('reviews.txt')], { env: { RECTIFY_HOME: join(tmp, 'empty-home') } });
+    const r = await run(['score', fixture('reviews.txt')], { env: { RECTIFY_HOME: join(tmp, 'empty-home'), RECTIFY_SHIPPED_MODEL: 'none' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('rectify train --data FILE --out DIR');
     expect(existsSync(join(tmp, 'empty-home'))).toBe(false); // no database was created
