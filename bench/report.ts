@@ -129,13 +129,15 @@ function pretrainingTable(): string {
 }
 
 // ---- peers
-interface PeerRow { dataset: string; peer: string; metrics: { rmse: number; mae: number; accuracy: number; polarity_accuracy: number }; perDomain?: Record<string, { polarity_accuracy: number }>; trainSeconds: number; predictMsPer1000: number; params?: unknown }
+interface PeerRow { dataset: string; peer: string; metrics: { rmse: number | null; mae: number | null; accuracy: number | null; polarity_accuracy: number }; perDomain?: Record<string, { polarity_accuracy: number }>; trainSeconds: number; predictMsPer1000: number; params?: unknown }
 function peers(dataset: 'yelp' | 'amazon'): string {
   const file = readJson<{ results: PeerRow[] }>(join(results, 'peers.json'));
   const speed = readJson<{ model?: { predictReviewsPerSecond: number } }>(join(results, 'speed.json'));
   const rows: string[][] = [];
-  const prefixes = dataset === 'yelp' ? [['rectify: rectifier 3 × 1000, pretrained', 'yelp-relu3-pre'], ['rectify: rectifier 3 × 1000, no pretraining', 'yelp-relu3-nopre'], ['rectify: softmax regression', 'yelp-softmax']]
-    : [['rectify: rectifier 3 × 1000, pretrained', 'amazon-relu3-pre'], ['rectify: rectifier 3 × 1000, no pretraining', 'amazon-relu3-nopre'], ['rectify: softmax regression', 'amazon-softmax']];
+  const prefixes = [
+    ['rectify: rectifier 3 × 1000, pretrained', 'relu3-pre'], ['rectify: rectifier 1 × 1000, pretrained', 'relu1-pre'], ['rectify: tanh 3 × 1000, pretrained', 'tanh3-pre'],
+    ['rectify: rectifier 3 × 1000, no pretraining', 'relu3-nopre'], ['rectify: softmax regression', 'softmax'],
+  ].map(([name, suffix]) => [name, `${dataset}-${suffix}`]);
   const predictMs = speed?.model ? (1e6 / speed.model.predictReviewsPerSecond).toFixed(0) : '';
   for (const [name, prefix] of prefixes) {
     const runs = seedsOf(prefix);
@@ -143,7 +145,7 @@ function peers(dataset: 'yelp' | 'amazon'): string {
     const m = (f: (x: Metrics) => number) => mean(runs.map((r) => f(r.test)));
     const pretrainSeconds = runs[0].task.pretrained ? jobs.get(runs[0].job.id)?.seconds ?? 0 : 0;
     const polarity = dataset === 'amazon' ? mean(runs.map((r) => mean(DOMAINS.map((d) => r.domains![d].polarity_accuracy)))) : m((x) => x.polarity_accuracy);
-    rows.push([`**${name}** (mean of ${runs.length} seeds)`, m((x) => x.rmse).toFixed(3), m((x) => x.mae).toFixed(3), pct(m((x) => x.accuracy)), pct(polarity, 2),
+    rows.push([`**${name}** (${runs.length === 1 ? '1 seed' : `mean of ${runs.length} seeds`})`, m((x) => x.rmse).toFixed(3), m((x) => x.mae).toFixed(3), pct(m((x) => x.accuracy)), pct(polarity, 2),
       `${Math.round(mean(runs.map((r) => r.seconds)) + pretrainSeconds)}${pretrainSeconds ? ` (${Math.round(pretrainSeconds)} pretraining)` : ''}`, name.includes('softmax') ? '' : predictMs]);
   }
   const shipped = readJson<{ metrics: Record<string, Metrics> }>(join(results, 'default-model.json'));
@@ -153,9 +155,14 @@ function peers(dataset: 'yelp' | 'amazon'): string {
     const polarity = dataset === 'amazon' ? mean(DOMAINS.map((d) => shipped.metrics[`${key} ${d}`].polarity_accuracy)) : s.polarity_accuracy;
     rows.push(['**rectify: shipped default model** (both datasets)', s.rmse.toFixed(3), s.mae.toFixed(3), pct(s.accuracy), pct(polarity, 2), '', '']);
   }
-  for (const p of (file?.results ?? []).filter((r) => r.dataset === dataset)) {
-    const polarity = dataset === 'amazon' && p.perDomain ? mean(DOMAINS.map((d) => p.perDomain![d].polarity_accuracy)) : p.metrics.polarity_accuracy;
-    rows.push([p.peer, p.metrics.rmse.toFixed(3), p.metrics.mae.toFixed(3), pct(p.metrics.accuracy), pct(polarity, 2), p.trainSeconds.toFixed(1), p.predictMsPer1000.toFixed(0)]);
+  const polarityOf = (p: PeerRow) => (dataset === 'amazon' && p.perDomain ? mean(DOMAINS.map((d) => p.perDomain![d].polarity_accuracy)) : p.metrics.polarity_accuracy);
+  const sorted = (file?.results ?? []).filter((r) => r.dataset === dataset)
+    .sort((a, b) => (dataset === 'yelp' ? (a.metrics.rmse ?? Infinity) - (b.metrics.rmse ?? Infinity) : polarityOf(b) - polarityOf(a)));
+  for (const p of sorted) {
+    const polarity = polarityOf(p);
+    // Polarity-only classifiers have no star rating: their RMSE, MAE and exact-star accuracy are null.
+    const or = (v: number | null, f: (x: number) => string) => (v === null ? '–' : f(v));
+    rows.push([p.peer, or(p.metrics.rmse, (v) => v.toFixed(3)), or(p.metrics.mae, (v) => v.toFixed(3)), or(p.metrics.accuracy, (v) => pct(v)), pct(polarity, 2), p.trainSeconds.toFixed(1), p.predictMsPer1000.toFixed(0)]);
   }
   return table(['model', 'RMSE', 'MAE', 'exact star', dataset === 'amazon' ? 'polarity (mean of domains)' : 'polarity', 'train s', 'predict ms / 1,000'], rows);
 }
