@@ -157,15 +157,6 @@ export function emptyRowGradient(width: number, capacity = 256): RowGradient {
   return { rows: new Int32Array(capacity), count: 0, values: new Float32Array(capacity * width) };
 }
 
-/** A row gradient with twice the capacity, holding the same rows. */
-export function growRowGradient(grad: RowGradient, width: number): RowGradient {
-  const bigger = emptyRowGradient(width, Math.max(16, grad.rows.length * 2));
-  bigger.rows.set(grad.rows);
-  bigger.values.set(grad.values);
-  bigger.count = grad.count;
-  return bigger;
-}
-
 export class DenseLinear {
   readonly weights: DenseWeights;
   readonly bias: Float32Array;

@@ -11,7 +11,7 @@
 import { csrRows, type CsrBatch } from '../data/vectorizer.js';
 import { activate, activationBackward, l1Penalty, sigmoid, sigmoidCrossEntropy } from './activations.js';
 import { range } from './evaluate.js';
-import { DenseLinear, emptyRowGradient, type RowGradient } from './layers.js';
+import { DenseLinear, type RowGradient } from './layers.js';
 import { State, type Network, type Scaling } from './network.js';
 import { saltAndPepper, zeroMask } from './noise.js';
 import { Adam, updateDenseLinear, updateSparseLinear } from './optimizer.js';
@@ -54,7 +54,7 @@ export interface LayerReport {
 export class InputAutoencoder {
   readonly decoder: SparseReconstruction;
   private readonly state: State;
-  private rows = emptyRowGradient(1);
+  private rows: RowGradient;
   private inputRows: RowGradient;
   private readonly gradBias: Float32Array;
 
@@ -62,7 +62,7 @@ export class InputAutoencoder {
     this.decoder = new SparseReconstruction(net.spec.inputDim, net.spec.layers[0], rng.fork('decoder1'));
     this.state = new State(net, o.batchSize);
     this.gradBias = new Float32Array(net.spec.layers[0]);
-    this.rows = emptyRowGradient(this.decoder.width);
+    this.rows = this.decoder.emptyGradient();
     this.inputRows = net.input.emptyGradient();
   }
 

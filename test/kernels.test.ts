@@ -12,12 +12,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, type Backend } from '../model/backend.js';
 import { applyGradients } from '../model/finetune.js';
 import { arenaOf, createArena, preferredKernels, wasmKernelsSupported, type Arena } from '../model/kernels/arena.js';
-import { adam, referenceKernels, sgd, sumRows, type AdamStep } from '../model/kernels/reference.js';
+import { adam, decodeBackward, decodeLogits, referenceKernels, sgd, sumRows, type AdamStep } from '../model/kernels/reference.js';
 import { KERNELS_WAT_SHA256 } from '../model/kernels/wasm.js';
 import { SparseLinear } from '../model/layers.js';
 import { Network, State } from '../model/network.js';
 import { packageRoot } from '../model/package.js';
 import { Adam } from '../model/optimizer.js';
+import { SparseReconstruction } from '../model/reconstruction.js';
 import { Rng } from '../model/rng.js';
 import { randomArray, randomCsr } from './helpers/numeric.js';
 
@@ -120,6 +121,37 @@ describe('wasm kernels vs the TypeScript reference', () => {
       expectNear(q, expected, 'sgd');
     }
     expect(arena.fallbacks).toBe(0);
+  });
+
+  it.each([1, 5, 8, 13, 1000])('decodeLogits and decodeBackward, H = %i', (H) => {
+    const arena = createArena('wasm');
+    const r = new Rng(`dec${H}`);
+    const W = H + 1;
+    const V = 30;
+    const R = inArena(arena, randomArray(r, V * W));
+    const h = inArena(arena, randomArray(r, 3 * H).map((x) => (x > 0 ? x : 0)));
+    const n = 17;
+    const targets = arena.ints(n);
+    const slots = arena.ints(n);
+    for (let q = 0; q < n; q++) { targets[q] = r.int(V); slots[q] = r.int(6); }
+    targets[3] = targets[4]; // a target twice
+    const z = arena.floats(n);
+    const zRef = new Float32Array(n);
+    decodeLogits(zRef, R, W, targets, n, h, H, H);
+    arena.kernels.decodeLogits(z, R, W, targets, n, h, H, H);
+    expectNear(z, zRef, 'logits');
+    const dz = inArena(arena, randomArray(r, n));
+    const dh0 = randomArray(r, 3 * H);
+    const G0 = randomArray(r, 6 * W);
+    const dh = inArena(arena, dh0);
+    const G = inArena(arena, G0);
+    decodeBackward(dh0, 2 * H, G0, slots, R, W, targets, dz, n, h, H, H);
+    arena.kernels.decodeBackward(dh, 2 * H, G, slots, R, W, targets, dz, n, h, H, H);
+    expectNear(dh, dh0, 'dh');
+    expectNear(G, G0, 'row gradient');
+    expect(arena.fallbacks).toBe(0);
+    slots[0] = 6; // one row past G
+    expect(() => arena.kernels.decodeBackward(dh, 0, G, slots, R, W, targets, dz, n, h, 0, H)).toThrow(RangeError);
   });
 
   it('falls back to TypeScript (and counts it) when an operand lies outside the arena', () => {
@@ -247,6 +279,31 @@ describe('the two kernel paths agree end to end', () => {
     expectNear(wasm.out, ref.out, 'outputs');
     const refParams = ref.net.parameters();
     wasm.net.parameters().forEach((p, i) => expectNear(p.get(), refParams[i].get(), p.name));
+  });
+
+  it('the sampled reconstruction: cost, dh and decoder row gradient', () => {
+    const V = 400;
+    const H = 24;
+    const clean = randomCsr(new Rng('rc'), 12, V, 3, 30, true);
+    const corrupted = randomCsr(new Rng('rn'), 12, V, 3, 30, true);
+    const h = randomArray(new Rng('rh'), 12 * H).map((x) => (x > 0 ? 2 * x : 0));
+    const run = (kind: 'wasm' | 'ts', negatives: number | 'all') => {
+      const rec = new SparseReconstruction(V, H, new Rng('dec'), createArena(kind));
+      const dh = randomArray(new Rng('prior'), 12 * H);
+      const grad = { dh, rows: rec.emptyGradient(2), scale: 0.3 };
+      const cost = rec.cost(clean, corrupted, h, negatives, new Rng('neg'), grad);
+      const sampled = rec.cost(clean, corrupted, h, negatives, new Rng('neg'), null);
+      return { cost, sampled, dh, rows: grad.rows, rec };
+    };
+    for (const negatives of [16, 'all'] as const) {
+      const wasm = run('wasm', negatives);
+      const ref = run('ts', negatives);
+      expect(wasm.rec.arena.fallbacks).toBe(0);
+      expectNear([wasm.cost, wasm.sampled], [ref.cost, ref.sampled], `cost (${negatives})`);
+      expectNear(wasm.dh, ref.dh, `dh (${negatives})`);
+      expect(Array.from(wasm.rows.rows.subarray(0, wasm.rows.count))).toEqual(Array.from(ref.rows.rows.subarray(0, ref.rows.count)));
+      expectNear(wasm.rows.values.subarray(0, wasm.rows.count * (H + 1)), ref.rows.values.subarray(0, ref.rows.count * (H + 1)), `decoder gradient (${negatives})`);
+    }
   });
 
   it('the reference kernels are what the ts path runs', () => {

@@ -227,6 +227,101 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next1))))
 
+  ;; The sampled reconstruction of the input autoencoder. Row t of R holds [R_t (H floats), c_t] (stride W).
+  ;; z[q] = R[t_q·W + H] + Σ_{k<H} R[t_q·W + k] · h[k]     for q < n   (targets: n int32 term ids)
+  (func (export "decode_logits")
+    (param $z i32) (param $R i32) (param $W i32) (param $targets i32) (param $n i32) (param $h i32) (param $H i32)
+    (local $q i32) (local $row i32) (local $k i32) (local $end8 i32) (local $end4 i32)
+    (local $a0 v128) (local $a1 v128) (local $s f32)
+    (local.set $end8 (i32.shl (i32.and (local.get $H) (i32.const -8)) (i32.const 2)))
+    (local.set $end4 (i32.shl (i32.and (local.get $H) (i32.const -4)) (i32.const 2)))
+    (block $doneq
+      (loop $nextq
+        (br_if $doneq (i32.ge_u (local.get $q) (local.get $n)))
+        (local.set $row (i32.add (local.get $R)
+          (i32.shl (i32.mul (i32.load (i32.add (local.get $targets) (i32.shl (local.get $q) (i32.const 2)))) (local.get $W)) (i32.const 2))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (block $done8
+          (loop $next8
+            (br_if $done8 (i32.ge_u (local.get $k) (local.get $end8)))
+            (local.set $a0 (f32x4.add (local.get $a0)
+              (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $k))) (v128.load (i32.add (local.get $h) (local.get $k))))))
+            (local.set $a1 (f32x4.add (local.get $a1)
+              (f32x4.mul (v128.load offset=16 (i32.add (local.get $row) (local.get $k))) (v128.load offset=16 (i32.add (local.get $h) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 32)))
+            (br $next8)))
+        (block $done4
+          (loop $next4
+            (br_if $done4 (i32.ge_u (local.get $k) (local.get $end4)))
+            (local.set $a0 (f32x4.add (local.get $a0)
+              (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $k))) (v128.load (i32.add (local.get $h) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $next4)))
+        (local.set $a0 (f32x4.add (local.get $a0) (local.get $a1)))
+        (local.set $s (f32.add
+          (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 1 (local.get $a0)))
+          (f32.add (f32x4.extract_lane 2 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
+        (block $done1
+          (loop $next1
+            (br_if $done1 (i32.ge_u (local.get $k) (i32.shl (local.get $H) (i32.const 2))))
+            (local.set $s (f32.add (local.get $s)
+              (f32.mul (f32.load (i32.add (local.get $row) (local.get $k))) (f32.load (i32.add (local.get $h) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $next1)))
+        (f32.store (i32.add (local.get $z) (i32.shl (local.get $q) (i32.const 2)))
+          (f32.add (local.get $s) (f32.load (i32.add (local.get $row) (i32.shl (local.get $H) (i32.const 2))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $nextq))))
+
+  ;; Its gradient, for q < n with dz_q = dz[q]:
+  ;;   dh[k] += dz_q · R[t_q·W + k],   G[s_q·W + k] += dz_q · h[k]   (k < H),   G[s_q·W + H] += dz_q
+  ;; (slots: n int32 rows of the row gradient G, same stride W).
+  (func (export "decode_backward")
+    (param $dh i32) (param $G i32) (param $slots i32) (param $R i32) (param $W i32) (param $targets i32)
+    (param $dz i32) (param $n i32) (param $h i32) (param $H i32)
+    (local $q i32) (local $row i32) (local $grow i32) (local $k i32) (local $end4 i32) (local $end i32)
+    (local $c v128) (local $sc f32) (local $p i32)
+    (local.set $end4 (i32.shl (i32.and (local.get $H) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $H) (i32.const 2)))
+    (block $doneq
+      (loop $nextq
+        (br_if $doneq (i32.ge_u (local.get $q) (local.get $n)))
+        (local.set $row (i32.add (local.get $R)
+          (i32.shl (i32.mul (i32.load (i32.add (local.get $targets) (i32.shl (local.get $q) (i32.const 2)))) (local.get $W)) (i32.const 2))))
+        (local.set $grow (i32.add (local.get $G)
+          (i32.shl (i32.mul (i32.load (i32.add (local.get $slots) (i32.shl (local.get $q) (i32.const 2)))) (local.get $W)) (i32.const 2))))
+        (local.set $sc (f32.load (i32.add (local.get $dz) (i32.shl (local.get $q) (i32.const 2)))))
+        (local.set $c (f32x4.splat (local.get $sc)))
+        (local.set $k (i32.const 0))
+        (block $done4
+          (loop $next4
+            (br_if $done4 (i32.ge_u (local.get $k) (local.get $end4)))
+            (local.set $p (i32.add (local.get $dh) (local.get $k)))
+            (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p))
+              (f32x4.mul (local.get $c) (v128.load (i32.add (local.get $row) (local.get $k))))))
+            (local.set $p (i32.add (local.get $grow) (local.get $k)))
+            (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p))
+              (f32x4.mul (local.get $c) (v128.load (i32.add (local.get $h) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $next4)))
+        (block $done1
+          (loop $next1
+            (br_if $done1 (i32.ge_u (local.get $k) (local.get $end)))
+            (local.set $p (i32.add (local.get $dh) (local.get $k)))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p))
+              (f32.mul (local.get $sc) (f32.load (i32.add (local.get $row) (local.get $k))))))
+            (local.set $p (i32.add (local.get $grow) (local.get $k)))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p))
+              (f32.mul (local.get $sc) (f32.load (i32.add (local.get $h) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $next1)))
+        (local.set $p (i32.add (local.get $grow) (local.get $end)))
+        (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $sc)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $nextq))))
+
   ;; Plain SGD over n elements: p -= lr · g
   (func (export "sgd") (param $p i32) (param $g i32) (param $n i32) (param $lr f32)
     (local $i i32) (local $end4 i32) (local $end i32) (local $vlr v128)

@@ -22,6 +22,17 @@ export interface Kernels {
   adam(p: Float32Array, m: Float32Array, v: Float32Array, o: number, g: Float32Array, go: number, n: number, step: AdamStep): void;
   /** p[o .. o+n) -= lr · g[go .. go+n) */
   sgd(p: Float32Array, o: number, g: Float32Array, go: number, n: number, lr: number): void;
+  /**
+   * Logits of a sampled reconstruction, for q < n: z[q] = R[t·W + H] + Σ_{k<H} R[t·W + k] · h[ho + k] with
+   * t = targets[q] (row t of R is [weights of term t, its bias], stride W).
+   */
+  decodeLogits(z: Float32Array, R: Float32Array, W: number, targets: Int32Array, n: number, h: Float32Array, ho: number, H: number): void;
+  /**
+   * Its gradient, for q < n: dh[dho + k] += dz[q] · R[t·W + k] and G[s·W + k] += dz[q] · h[ho + k] (k < H),
+   * G[s·W + H] += dz[q], with t = targets[q] and s = slots[q] (G: the row gradient, stride W).
+   */
+  decodeBackward(dh: Float32Array, dho: number, G: Float32Array, slots: Int32Array, R: Float32Array, W: number,
+                 targets: Int32Array, dz: Float32Array, n: number, h: Float32Array, ho: number, H: number): void;
 }
 
 /**
@@ -96,4 +107,27 @@ export function sgd(p: Float32Array, o: number, g: Float32Array, go: number, n: 
   for (let k = 0; k < n; k++) p[o + k] -= lr * g[go + k];
 }
 
-export const referenceKernels: Kernels = { sumRows, adam, sgd };
+export function decodeLogits(z: Float32Array, R: Float32Array, W: number, targets: Int32Array, n: number, h: Float32Array, ho: number, H: number): void {
+  for (let q = 0; q < n; q++) {
+    const ro = targets[q] * W;
+    let s = R[ro + H];
+    for (let k = 0; k < H; k++) s += R[ro + k] * h[ho + k];
+    z[q] = s;
+  }
+}
+
+export function decodeBackward(dh: Float32Array, dho: number, G: Float32Array, slots: Int32Array, R: Float32Array, W: number,
+                               targets: Int32Array, dz: Float32Array, n: number, h: Float32Array, ho: number, H: number): void {
+  for (let q = 0; q < n; q++) {
+    const ro = targets[q] * W;
+    const go = slots[q] * W;
+    const c = dz[q];
+    for (let k = 0; k < H; k++) {
+      dh[dho + k] += c * R[ro + k];
+      G[go + k] += c * h[ho + k];
+    }
+    G[go + H] += c;
+  }
+}
+
+export const referenceKernels: Kernels = { sumRows, adam, sgd, decodeLogits, decodeBackward };

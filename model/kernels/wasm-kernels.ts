@@ -3,7 +3,7 @@
  * sumRows needs every operand in the arena (else it runs the TypeScript kernel and counts a fallback);
  * Adam and SGD need their state (moments) there and copy a parameter or gradient from elsewhere in and out.
  */
-import { adam, sgd, sumRows, type AdamStep, type Kernels } from './reference.js';
+import { adam, decodeBackward, decodeLogits, sgd, sumRows, type AdamStep, type Kernels } from './reference.js';
 import type { WasmArena } from './arena.js';
 
 export interface KernelExports {
@@ -11,10 +11,21 @@ export interface KernelExports {
   sum_rows_scaled(dst: number, src: number, offs: number, vals: number, n: number, H: number, assign: number): void;
   adam(p: number, m: number, v: number, g: number, n: number, b1: number, c1: number, b2: number, c2: number, a: number, eps: number): void;
   sgd(p: number, g: number, n: number, lr: number): void;
+  decode_logits(z: number, R: number, W: number, targets: number, n: number, h: number, H: number): void;
+  decode_backward(dh: number, G: number, slots: number, R: number, W: number, targets: number, dz: number, n: number, h: number, H: number): void;
 }
 
 function checkSpan(view: ArrayBufferView & { length: number }, offset: number, n: number, what: string): void {
   if (offset < 0 || n < 0 || offset + n > view.length) throw new RangeError(`kernel: ${what}[${offset} .. ${offset + n}) is outside its ${view.length} values`);
+}
+
+/** Every row ids[q] (q < n) of a stride-W matrix has its first `span` values inside `m`. */
+function checkRows(m: Float32Array, ids: Int32Array, n: number, W: number, span: number, what: string): void {
+  checkSpan(ids, 0, n, `${what} row ids`);
+  for (let q = 0; q < n; q++) {
+    const t = ids[q];
+    if (t < 0 || t * W + span > m.length) throw new RangeError(`kernel: row ${t} of ${what} is outside its ${m.length} values`);
+  }
 }
 
 export function bindWasmKernels(arena: WasmArena, ex: KernelExports): Kernels {
@@ -85,6 +96,44 @@ export function bindWasmKernels(arena: WasmArena, ex: KernelExports): Kernels {
         return;
       }
       ex.sgd(direct, addressOrStage(g, go, n, 1), n, lr);
+    },
+
+    decodeLogits(z, R, W, targets, n, h, ho, H) {
+      const pz = arena.address(z);
+      const pR = arena.address(R);
+      const pt = arena.address(targets);
+      const ph = arena.address(h, ho);
+      if (pz < 0 || pR < 0 || pt < 0 || ph < 0) {
+        arena.fallbacks++;
+        decodeLogits(z, R, W, targets, n, h, ho, H);
+        return;
+      }
+      checkSpan(z, 0, n, 'z');
+      checkSpan(targets, 0, n, 'targets');
+      checkSpan(h, ho, H, 'h');
+      checkRows(R, targets, n, W, H + 1, 'R');
+      ex.decode_logits(pz, pR, W, pt, n, ph, H);
+    },
+
+    decodeBackward(dh, dho, G, slots, R, W, targets, dz, n, h, ho, H) {
+      const pdh = arena.address(dh, dho);
+      const pG = arena.address(G);
+      const ps = arena.address(slots);
+      const pR = arena.address(R);
+      const pt = arena.address(targets);
+      const pdz = arena.address(dz);
+      const ph = arena.address(h, ho);
+      if (pdh < 0 || pG < 0 || ps < 0 || pR < 0 || pt < 0 || pdz < 0 || ph < 0) {
+        arena.fallbacks++;
+        decodeBackward(dh, dho, G, slots, R, W, targets, dz, n, h, ho, H);
+        return;
+      }
+      checkSpan(dh, dho, H, 'dh');
+      checkSpan(h, ho, H, 'h');
+      checkSpan(dz, 0, n, 'dz');
+      checkRows(R, targets, n, W, H + 1, 'R');
+      checkRows(G, slots, n, W, H + 1, 'G');
+      ex.decode_backward(pdh, pG, ps, pR, W, pt, pdz, n, ph, H);
     },
   };
 }
