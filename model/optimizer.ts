@@ -80,9 +80,7 @@ export class Adam {
   /** The same for the touched rows of a [rows, width] matrix only. */
   rows(key: string, param: Float32Array, width: number, grad: RowGradient): void {
     const s = this.state(key, param);
-    const step = this.coefficients();
-    const { kernels } = s.arena;
-    for (let i = 0; i < grad.count; i++) kernels.adam(param, s.m, s.v, grad.rows[i] * width, grad.values, i * width, width, step);
+    s.arena.kernels.adamRows(param, s.m, s.v, width, grad.rows, grad.count, grad.values, this.coefficients());
   }
 
   /**

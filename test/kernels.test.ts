@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, type Backend } from '../model/backend.js';
 import { applyGradients } from '../model/finetune.js';
 import { arenaOf, createArena, preferredKernels, wasmKernelsSupported, type Arena } from '../model/kernels/arena.js';
-import { adam, decodeBackward, decodeLogits, referenceKernels, sgd, sumRows, type AdamStep } from '../model/kernels/reference.js';
+import { adam, adamRows, decodeBackward, decodeLogits, referenceKernels, sgd, sumRows, type AdamStep } from '../model/kernels/reference.js';
 import { KERNELS_WAT_SHA256 } from '../model/kernels/wasm.js';
 import { SparseLinear } from '../model/layers.js';
 import { Network, State } from '../model/network.js';
@@ -121,6 +121,30 @@ describe('wasm kernels vs the TypeScript reference', () => {
       expectNear(q, expected, 'sgd');
     }
     expect(arena.fallbacks).toBe(0);
+  });
+
+  it.each([1, 6, 1000])('adamRows, width %i: listed rows only, in any order', (width) => {
+    const arena = createArena('wasm');
+    const r = new Rng(`rows${width}`);
+    const V = 20;
+    const step: AdamStep = { beta1: 0.9, beta2: 0.999, a: 0.01, eps: 1e-8 };
+    const p0 = randomArray(r, V * width);
+    const m0 = randomArray(r, V * width, 0.1);
+    const v0 = randomArray(r, V * width, 0.1).map(Math.abs);
+    const rows = Int32Array.from([7, 0, 19, 3]);
+    const g = randomArray(r, rows.length * width);
+    const ref = { p: p0.slice(), m: m0.slice(), v: v0.slice() };
+    adamRows(ref.p, ref.m, ref.v, width, rows, 3, g, step); // count 3: the last listed row is not touched
+    const p = inArena(arena, p0);
+    const m = inArena(arena, m0);
+    const v = inArena(arena, v0);
+    arena.kernels.adamRows(p, m, v, width, rows, 3, inArena(arena, g), step);
+    expectNear(p, ref.p, 'p');
+    expectNear(m, ref.m, 'm');
+    expectNear(v, ref.v, 'v');
+    expect(Array.from(p.subarray(3 * width, 4 * width))).toEqual(Array.from(p0.subarray(3 * width, 4 * width)));
+    expect(arena.fallbacks).toBe(0);
+    expect(() => arena.kernels.adamRows(p, m, v, width, Int32Array.from([V]), 1, inArena(arena, g), step)).toThrow(RangeError);
   });
 
   it.each([1, 5, 8, 13, 1000])('decodeLogits and decodeBackward, H = %i', (H) => {

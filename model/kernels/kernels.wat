@@ -175,7 +175,7 @@
 
   ;; Adam over n elements, bias correction folded into $a and $eps by the caller:
   ;;   m = b1·m + c1·g;  v = b2·v + c2·g²;  p -= a·m / (√v + eps)      (c1 = 1 − b1, c2 = 1 − b2)
-  (func (export "adam")
+  (func $adam (export "adam")
     (param $p i32) (param $m i32) (param $v i32) (param $g i32) (param $n i32)
     (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $a f32) (param $eps f32)
     (local $i i32) (local $end4 i32) (local $end i32)
@@ -321,6 +321,24 @@
         (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $sc)))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $nextq))))
+
+  ;; Adam on the rows of a [rows, width] matrix listed in rows[0 .. count) (int32 ids): row rows[i] of p, m
+  ;; and v with row i of the row gradient g.
+  (func (export "adam_rows")
+    (param $p i32) (param $m i32) (param $v i32) (param $g i32) (param $rows i32) (param $count i32) (param $width i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $a f32) (param $eps f32)
+    (local $i i32) (local $off i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $width) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $off (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes)))
+        (call $adam
+          (i32.add (local.get $p) (local.get $off)) (i32.add (local.get $m) (local.get $off)) (i32.add (local.get $v) (local.get $off))
+          (i32.add (local.get $g) (i32.mul (local.get $i) (local.get $rowBytes))) (local.get $width)
+          (local.get $b1) (local.get $c1) (local.get $b2) (local.get $c2) (local.get $a) (local.get $eps))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))))
 
   ;; Plain SGD over n elements: p -= lr · g
   (func (export "sgd") (param $p i32) (param $g i32) (param $n i32) (param $lr f32)

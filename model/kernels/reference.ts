@@ -20,6 +20,8 @@ export interface Kernels {
           v: Float32Array, vo: number, assign?: boolean): void;
   /** Adam on p[o .. o+n) with moments m, v at the same offsets and the gradient g[go .. go+n). */
   adam(p: Float32Array, m: Float32Array, v: Float32Array, o: number, g: Float32Array, go: number, n: number, step: AdamStep): void;
+  /** Adam on rows rows[0 .. count) of [rows, width] matrices p, m, v, with row i of the gradient g for rows[i]. */
+  adamRows(p: Float32Array, m: Float32Array, v: Float32Array, width: number, rows: Int32Array, count: number, g: Float32Array, step: AdamStep): void;
   /** p[o .. o+n) -= lr · g[go .. go+n) */
   sgd(p: Float32Array, o: number, g: Float32Array, go: number, n: number, lr: number): void;
   /**
@@ -103,6 +105,10 @@ export function adam(p: Float32Array, m: Float32Array, v: Float32Array, o: numbe
   }
 }
 
+export function adamRows(p: Float32Array, m: Float32Array, v: Float32Array, width: number, rows: Int32Array, count: number, g: Float32Array, step: AdamStep): void {
+  for (let i = 0; i < count; i++) adam(p, m, v, rows[i] * width, g, i * width, width, step);
+}
+
 export function sgd(p: Float32Array, o: number, g: Float32Array, go: number, n: number, lr: number): void {
   for (let k = 0; k < n; k++) p[o + k] -= lr * g[go + k];
 }
@@ -130,4 +136,4 @@ export function decodeBackward(dh: Float32Array, dho: number, G: Float32Array, s
   }
 }
 
-export const referenceKernels: Kernels = { sumRows, adam, sgd, decodeLogits, decodeBackward };
+export const referenceKernels: Kernels = { sumRows, adam, adamRows, sgd, decodeLogits, decodeBackward };

@@ -3,13 +3,15 @@
  * sumRows needs every operand in the arena (else it runs the TypeScript kernel and counts a fallback);
  * Adam and SGD need their state (moments) there and copy a parameter or gradient from elsewhere in and out.
  */
-import { adam, decodeBackward, decodeLogits, sgd, sumRows, type AdamStep, type Kernels } from './reference.js';
+import { adam, adamRows, decodeBackward, decodeLogits, sgd, sumRows, type AdamStep, type Kernels } from './reference.js';
 import type { WasmArena } from './arena.js';
 
 export interface KernelExports {
   sum_rows(dst: number, src: number, offs: number, n: number, H: number, assign: number): void;
   sum_rows_scaled(dst: number, src: number, offs: number, vals: number, n: number, H: number, assign: number): void;
   adam(p: number, m: number, v: number, g: number, n: number, b1: number, c1: number, b2: number, c2: number, a: number, eps: number): void;
+  adam_rows(p: number, m: number, v: number, g: number, rows: number, count: number, width: number,
+            b1: number, c1: number, b2: number, c2: number, a: number, eps: number): void;
   sgd(p: number, g: number, n: number, lr: number): void;
   decode_logits(z: number, R: number, W: number, targets: number, n: number, h: number, H: number): void;
   decode_backward(dh: number, G: number, slots: number, R: number, W: number, targets: number, dz: number, n: number, h: number, H: number): void;
@@ -48,6 +50,16 @@ export function bindWasmKernels(arena: WasmArena, ex: KernelExports): Kernels {
     return s.byteOffset;
   };
 
+  /** Row ids copied into the arena (grown on demand). */
+  let ids: Int32Array | undefined;
+  const rowIds = (n: number): Int32Array => {
+    if (!ids || ids.length < n) {
+      if (ids) arena.free(ids);
+      ids = arena.ints(Math.max(256, 2 * n));
+    }
+    return ids;
+  };
+
   return {
     sumRows(dst, d, src, offsets, n, H, v, vo, assign = false) {
       const pd = arena.address(dst, d);
@@ -84,6 +96,24 @@ export function bindWasmKernels(arena: WasmArena, ex: KernelExports): Kernels {
       const pg = addressOrStage(g, go, n, 1);
       ex.adam(pp, pm, pv, pg, n, step.beta1, 1 - step.beta1, step.beta2, 1 - step.beta2, step.a, step.eps);
       if (pp !== arena.address(p, o)) p.set(stages[0].subarray(0, n), o);
+    },
+
+    adamRows(p, m, v, width, rows, count, g, step) {
+      const pp = arena.address(p);
+      const pm = arena.address(m);
+      const pv = arena.address(v);
+      const pg = arena.address(g);
+      if (pp < 0 || pm < 0 || pv < 0 || pg < 0) {
+        arena.fallbacks++;
+        adamRows(p, m, v, width, rows, count, g, step);
+        return;
+      }
+      if (m.length !== p.length || v.length !== p.length) throw new RangeError('kernel: Adam moments and parameter differ in size');
+      checkSpan(g, 0, count * width, 'grad');
+      const ids = rowIds(count);
+      ids.set(rows.subarray(0, count));
+      checkRows(p, ids, count, width, width, 'param');
+      ex.adam_rows(pp, pm, pv, pg, ids.byteOffset, count, width, step.beta1, 1 - step.beta1, step.beta2, 1 - step.beta2, step.a, step.eps);
     },
 
     sgd(p, o, g, go, n, lr) {
