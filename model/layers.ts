@@ -76,7 +76,10 @@ export class SparseLinear {
     const H = this.outDim;
     const first = x.indptr[0];
     const nnz = x.indptr[x.rows] - first;
-    if (!this.arena.reaches(grad.values)) grad = this.regrow(grad, grad.rows.length);
+    // Room for every distinct term up front: one allocation instead of a chain of doublings, whose
+    // left-behind blocks would stay resident in the arena.
+    const bound = Math.min(this.inDim, nnz);
+    if (!this.arena.reaches(grad.values) || grad.rows.length < bound) grad = this.regrow(grad, Math.max(bound, grad.rows.length));
     // Assign a slot to every distinct term, and count its occurrences.
     let count = 0;
     const counts = this.scratchInt(nnz + 1, 0);

@@ -4,10 +4,11 @@
  * touched rows per step.
  *
  * The moments live next to their parameter: in the parameter's kernel arena when it has one (the sparse
- * layer's weights), else in an arena of this optimizer's own (dense weights, which the dense backend holds,
- * are then copied in and out by the kernel). The update loops are the kernels of model/kernels.
+ * layer's weights), else in one arena shared by all optimizers of this thread, so that the moments one
+ * optimizer gives back are reused by the next (dense weights, which the dense backend holds, are copied in
+ * and out by the kernel). The update loops are the kernels of model/kernels.
  */
-import { arenaOf, createArena, type Arena } from './kernels/arena.js';
+import { arenaOf, createArena, preferredKernels, type Arena } from './kernels/arena.js';
 import type { AdamStep } from './kernels/reference.js';
 import type { RowGradient } from './layers.js';
 
@@ -26,6 +27,16 @@ interface Moments {
   arena: Arena;
 }
 
+const shared = new Map<string, Arena>();
+
+/** The arena for moments of parameters that have none, one per kernel kind. */
+function sharedArena(): Arena {
+  const kind = preferredKernels();
+  let arena = shared.get(kind);
+  if (!arena) shared.set(kind, (arena = createArena(kind)));
+  return arena;
+}
+
 export class Adam {
   readonly options: AdamOptions;
   private t = 0;
@@ -40,13 +51,11 @@ export class Adam {
     this.t++;
   }
 
-  private own: Arena | undefined;
-
   private state(key: string, param: Float32Array): Moments {
     const size = param.length;
     let s = this.moments.get(key);
     if (!s) {
-      const arena = arenaOf(param) ?? (this.own ??= createArena());
+      const arena = arenaOf(param) ?? sharedArena();
       s = { m: arena.floats(size, this), v: arena.floats(size, this), arena };
       this.moments.set(key, s);
     }

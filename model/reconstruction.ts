@@ -34,6 +34,8 @@ export class SparseReconstruction {
   /** Scratch: the active units of one example's code, and their values. */
   private readonly active: Int32Array;
   private readonly activeValues: Float32Array;
+  /** The row gradient of a cost without gradients: never written. */
+  private readonly idle: RowGradient = { rows: new Int32Array(0), count: 0, values: new Float32Array(0) };
 
   constructor(readonly vocab: number, readonly hidden: number, rng: Rng, arena: Arena = createArena()) {
     this.arena = arena;
@@ -60,8 +62,13 @@ export class SparseReconstruction {
     const W = this.width;
     const R = this.weights;
     const shared = negatives === 'all' ? null : this.drawShared(Math.min(negatives, this.vocab), rng);
-    let rows = grad?.rows ?? this.emptyGradient(1);
-    if (!this.arena.reaches(rows.values)) rows = this.regrow(rows, rows.rows.length);
+    let rows = grad?.rows ?? this.idle;
+    if (grad) {
+      // Room for every possible target up front (one allocation rather than a chain of doublings).
+      const nnz = clean.indptr[clean.rows] - clean.indptr[0] + corrupted.indptr[corrupted.rows] - corrupted.indptr[0];
+      const bound = Math.min(this.vocab, nnz + (shared ? shared.length : this.vocab));
+      if (!this.arena.reaches(rows.values) || rows.rows.length < bound) rows = this.regrow(rows, Math.max(bound, rows.rows.length));
+    }
     rows.count = 0;
     const simd = this.arena.kind === 'wasm';
     const hk = simd ? this.staged(0, h, clean.rows * H) : h;

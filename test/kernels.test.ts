@@ -18,6 +18,7 @@ import { SparseLinear } from '../model/layers.js';
 import { Network, State } from '../model/network.js';
 import { packageRoot } from '../model/package.js';
 import { Adam } from '../model/optimizer.js';
+import { DEFAULT_PRETRAIN, InputAutoencoder } from '../model/pretrain.js';
 import { SparseReconstruction } from '../model/reconstruction.js';
 import { Rng } from '../model/rng.js';
 import { randomArray, randomCsr } from './helpers/numeric.js';
@@ -328,6 +329,27 @@ describe('the two kernel paths agree end to end', () => {
       expect(Array.from(wasm.rows.rows.subarray(0, wasm.rows.count))).toEqual(Array.from(ref.rows.rows.subarray(0, ref.rows.count)));
       expectNear(wasm.rows.values.subarray(0, wasm.rows.count * (H + 1)), ref.rows.values.subarray(0, ref.rows.count * (H + 1)), `decoder gradient (${negatives})`);
     }
+  });
+
+  it('pretraining the input layer: a few denoising steps (salt-and-pepper noise, sampled negatives)', () => {
+    const run = (kind: 'wasm' | 'ts') => withKernels(kind, () => {
+      const net = new Network({ inputDim: 300, layers: [32, 8], activation: 'relu', head: 'softmax' }, ts, 9);
+      const opt = new Adam({ lr: 3e-3 });
+      const ae = new InputAutoencoder(net, { ...DEFAULT_PRETRAIN, batchSize: 16, negatives: 24 }, new Rng('ae'), opt);
+      const costs: number[] = [];
+      for (let s = 0; s < 5; s++) costs.push(ae.step(randomCsr(new Rng(`ae${s}`), 16, 300, 2, 30, true)));
+      costs.push(ae.error(randomCsr(new Rng('ae-err'), 20, 300, 2, 30, true)));
+      opt.release();
+      return { net, ae, costs };
+    });
+    const wasm = run('wasm');
+    const ref = run('ts');
+    expect(wasm.ae.decoder.arena.kind).toBe('wasm');
+    expect(wasm.ae.decoder.arena.fallbacks + wasm.net.input.arena.fallbacks).toBe(0);
+    expectNear(wasm.costs, ref.costs, 'costs');
+    expectNear(wasm.net.input.weights, ref.net.input.weights, 'W1');
+    expectNear(wasm.net.input.bias, ref.net.input.bias, 'b1');
+    expectNear(wasm.ae.decoder.weights, ref.ae.decoder.weights, 'decoder');
   });
 
   it('the reference kernels are what the ts path runs', () => {
