@@ -13,7 +13,7 @@ import type { CsrBatch } from '../data/vectorizer.js';
 import { activate, ACTIVATIONS, l1Penalty, sigmoidCrossEntropy, type Activation } from '../model/activations.js';
 import { getBackend, type Backend } from '../model/backend.js';
 import { headFor, type HeadKind } from '../model/heads.js';
-import { wasmKernelsSupported } from '../model/kernels/arena.js';
+import { preferredKernels } from '../model/kernels/arena.js';
 import { emptyRowGradient, type RowGradient } from '../model/layers.js';
 import { Network, State, type Gradients } from '../model/network.js';
 import { saltAndPepper, zeroMask } from '../model/noise.js';
@@ -102,7 +102,7 @@ function ratingsFor(head: HeadKind, B: number, rng: Rng): number[] {
 /** Analytic gradients at the current point, then the finite-difference check against them. */
 function checkNetwork(c: NetCase, x: CsrBatch, opts: FdOptions = FD): FdResult {
   const net = buildNet(c, x.cols);
-  expect(net.input.arena.kind).toBe(wasmKernelsSupported() ? 'wasm' : 'ts');
+  expect(net.input.arena.kind).toBe(preferredKernels());
   const B = x.rows;
   const ratings = ratingsFor(c.head, B, new Rng(`${c.seed}:ratings`));
   const state = new State(net, B + 2);
