@@ -63,26 +63,30 @@ export async function fineTune(net: Network, train: LabeledSet, dev: LabeledSet 
   let best: { epoch: number; rmse: number; params: Float32Array[] } | undefined;
   const started = performance.now();
   let seen = 0;
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    const epochStart = performance.now();
-    rng.shuffle(order);
-    meter.startEpoch();
-    for (let k = 0; k < batches; k++) {
-      const rows = order.subarray(k * o.batchSize, Math.min(train.x.rows, (k + 1) * o.batchSize));
-      const x = csrRows(train.x, rows);
-      for (let i = 0; i < rows.length; i++) ratings[i] = train.ratings[rows[i]];
-      net.forward(x, state);
-      const { loss, penalty } = net.backward(x, state, ratings, o.l1);
-      applyGradients(net, state, adam);
-      seen += rows.length;
-      await meter.batch(epoch, k + 1, rows.length, (loss + penalty) * rows.length);
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const epochStart = performance.now();
+      rng.shuffle(order);
+      meter.startEpoch();
+      for (let k = 0; k < batches; k++) {
+        const rows = order.subarray(k * o.batchSize, Math.min(train.x.rows, (k + 1) * o.batchSize));
+        const x = csrRows(train.x, rows);
+        for (let i = 0; i < rows.length; i++) ratings[i] = train.ratings[rows[i]];
+        net.forward(x, state);
+        const { loss, penalty } = net.backward(x, state, ratings, o.l1);
+        applyGradients(net, state, adam);
+        seen += rows.length;
+        await meter.batch(epoch, k + 1, rows.length, (loss + penalty) * rows.length);
+      }
+      const devRmse = dev && dev.x.rows > 0 ? evaluate(net, dev).rmse : undefined;
+      meter.endEpoch(epoch, devRmse);
+      history.push({ epoch, loss: meter.meanCost, devRmse, seconds: (performance.now() - epochStart) / 1000 });
+      if (devRmse === undefined) continue;
+      if (!best || devRmse < best.rmse) best = { epoch, rmse: devRmse, params: net.snapshot() };
+      else if (epoch - best.epoch >= o.patience) break;
     }
-    const devRmse = dev && dev.x.rows > 0 ? evaluate(net, dev).rmse : undefined;
-    meter.endEpoch(epoch, devRmse);
-    history.push({ epoch, loss: meter.meanCost, devRmse, seconds: (performance.now() - epochStart) / 1000 });
-    if (devRmse === undefined) continue;
-    if (!best || devRmse < best.rmse) best = { epoch, rmse: devRmse, params: net.snapshot() };
-    else if (epoch - best.epoch >= o.patience) break;
+  } finally {
+    adam.release();
   }
   if (best && best.epoch !== history.length) net.restore(best.params);
   const seconds = (performance.now() - started) / 1000;

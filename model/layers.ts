@@ -1,11 +1,13 @@
 /**
  * The two linear layer types of the network, each with one forward and one backward pass.
  *  - SparseLinear: sparse bag-of-words input → dense units. Our own kernel: the forward pass reads only the
- *    rows of the input's non-zeros; the backward pass produces gradients for exactly those rows.
+ *    rows of the input's non-zeros; the backward pass produces gradients for exactly those rows. The row
+ *    sums run in the kernels of model/kernels (WebAssembly SIMD, or TypeScript) over the layer's arena.
  *  - DenseLinear: dense units → dense units through the dense backend.
  */
 import type { CsrBatch } from '../data/vectorizer.js';
 import type { Backend, DenseWeights } from './backend.js';
+import { createArena, type Arena } from './kernels/arena.js';
 import type { Rng } from './rng.js';
 
 /** Gradient of a row-sparse weight matrix: `rows` are the touched row ids, `values` [rows.length, width]. */
@@ -21,47 +23,70 @@ export function glorotLimit(fanIn: number, fanOut: number): number {
 }
 
 export class SparseLinear {
+  /** Where the weights, the row gradients and the kernels' scratch live (see kernels/arena.ts). */
+  readonly arena: Arena;
   /** Row t holds the weights from input term t to every unit: [inDim, outDim]. */
   readonly weights: Float32Array;
   readonly bias: Float32Array;
   /** Slot of each term in the current row gradient (-1: untouched). */
   private readonly slot: Int32Array;
 
-  constructor(readonly inDim: number, readonly outDim: number, rng?: Rng) {
-    this.weights = new Float32Array(inDim * outDim);
-    this.bias = new Float32Array(outDim);
+  constructor(readonly inDim: number, readonly outDim: number, rng?: Rng, arena: Arena = createArena()) {
+    this.arena = arena;
+    this.weights = arena.floats(inDim * outDim);
+    this.bias = arena.floats(outDim);
     this.slot = new Int32Array(inDim).fill(-1);
     if (rng) rng.fillUniform(this.weights, glorotLimit(inDim, outDim));
+  }
+
+  /** A row gradient for this layer, held where its kernels reach it. */
+  emptyGradient(capacity = 256): RowGradient {
+    const grad: RowGradient = { rows: new Int32Array(capacity), count: 0, values: new Float32Array(0) };
+    grad.values = this.arena.floats(capacity * this.outDim, grad);
+    return grad;
   }
 
   /** out[b, :] = bias + Σ_t x[b, t] · W[t, :] */
   forward(x: CsrBatch, out: Float32Array): void {
     const H = this.outDim;
-    const offsets = this.offsets(x.indptr[x.rows] - x.indptr[0]);
+    const first = x.indptr[0];
+    const nnz = x.indptr[x.rows] - first;
+    const offsets = this.offsets(nnz);
+    const values = this.staging(1, nnz);
+    values.set(x.values.subarray(first, first + nnz));
+    const dst = this.arena.reaches(out) ? out : this.staging(0, x.rows * H);
+    const { kernels } = this.arena;
     for (let b = 0; b < x.rows; b++) {
       const start = x.indptr[b];
       const n = x.indptr[b + 1] - start;
       for (let q = 0; q < n; q++) offsets[q] = x.indices[start + q] * H;
-      out.set(this.bias, b * H);
-      sumRows(out, b * H, this.weights, offsets, n, H, x.values, start);
+      dst.set(this.bias, b * H);
+      kernels.sumRows(dst, b * H, this.weights, offsets, n, H, values, start - first);
     }
+    if (dst !== out) out.set(dst.subarray(0, x.rows * H));
   }
 
   /**
    * Gradients from dz [B, outDim]: the rows of W touched by the batch and the bias. Each touched row is the
    * (weighted) sum of the dz rows of the examples that contain its term, gathered through a column index.
+   * Returns the gradient to use from now on: `grad`, or a new one holding it (bigger, or in this layer's
+   * arena).
    */
   backward(x: CsrBatch, dz: Float32Array, grad: RowGradient, gradBias: Float32Array): RowGradient {
     const H = this.outDim;
     const first = x.indptr[0];
     const nnz = x.indptr[x.rows] - first;
+    // Room for every distinct term up front: one allocation instead of a chain of doublings, whose
+    // left-behind blocks would stay resident in the arena.
+    const bound = Math.min(this.inDim, nnz);
+    if (!this.arena.reaches(grad.values) || grad.rows.length < bound) grad = this.regrow(grad, Math.max(bound, grad.rows.length));
     // Assign a slot to every distinct term, and count its occurrences.
     let count = 0;
     const counts = this.scratchInt(nnz + 1, 0);
     for (let p = first; p < first + nnz; p++) {
       const t = x.indices[p];
       if (this.slot[t] < 0) {
-        if (count >= grad.rows.length) grad = growRowGradient(grad, H);
+        if (count >= grad.rows.length) grad = this.regrow(grad, Math.max(16, grad.rows.length * 2));
         this.slot[t] = count;
         grad.rows[count++] = t;
       }
@@ -72,7 +97,7 @@ export class SparseLinear {
     for (let s = 0; s < count; s++) counts[s + 1] += counts[s];
     // Column lists: for slot s, entries [counts[s], counts[s+1]) hold dz row offsets and input values.
     const offsets = this.offsets(nnz);
-    const weights = this.scratchValues(nnz);
+    const weights = this.staging(1, nnz);
     const fill = this.scratchInt(count, 1);
     fill.set(counts.subarray(0, count));
     for (let b = 0; b < x.rows; b++) {
@@ -82,8 +107,14 @@ export class SparseLinear {
         weights[q] = x.values[p];
       }
     }
+    let src = dz;
+    if (!this.arena.reaches(dz)) {
+      src = this.staging(2, x.rows * H);
+      src.set(dz.subarray(0, x.rows * H));
+    }
+    const { kernels } = this.arena;
     for (let s = 0; s < count; s++) {
-      sumRows(grad.values, s * H, dz, offsets.subarray(counts[s]), counts[s + 1] - counts[s], H, weights, counts[s], true);
+      kernels.sumRows(grad.values, s * H, src, offsets.subarray(counts[s]), counts[s + 1] - counts[s], H, weights, counts[s], true);
     }
     gradBias.fill(0);
     for (let b = 0; b < x.rows; b++) for (let j = 0; j < H; j++) gradBias[j] += dz[b * H + j];
@@ -91,91 +122,42 @@ export class SparseLinear {
     return grad;
   }
 
-  private ints: Int32Array[] = [new Int32Array(0), new Int32Array(0), new Int32Array(0)];
-  private floats = new Float32Array(0);
+  /** A gradient in this layer's arena with room for `capacity` rows, holding grad's rows and values. */
+  private regrow(grad: RowGradient, capacity: number): RowGradient {
+    const bigger = this.emptyGradient(capacity);
+    bigger.rows.set(grad.rows.subarray(0, Math.min(grad.rows.length, capacity)));
+    bigger.values.set(grad.values.subarray(0, Math.min(grad.values.length, capacity * this.outDim)));
+    bigger.count = grad.count;
+    return bigger;
+  }
+
+  /** Scratch in the arena, grown on demand (the old block is given back). */
+  private ints: Int32Array[] = [];
+  private floats: Float32Array[] = [];
 
   private scratchInt(size: number, which: number): Int32Array {
-    if (this.ints[which].length < size) this.ints[which] = new Int32Array(size * 2);
+    const old = this.ints[which];
+    if (!old || old.length < size) {
+      if (old) this.arena.free(old);
+      this.ints[which] = this.arena.ints(Math.max(16, size * 2));
+    }
     return this.ints[which];
   }
   private offsets(size: number): Int32Array {
     return this.scratchInt(size, 2);
   }
-  private scratchValues(size: number): Float32Array {
-    if (this.floats.length < size) this.floats = new Float32Array(size * 2);
-    return this.floats;
-  }
-}
-
-/**
- * dst[d .. d+H) (+)= Σ_q v[vo+q] · src[offsets[q] .. offsets[q]+H) over q < n: accumulates, or overwrites when
- * `assign` (then dst need not be cleared first). Binary inputs (all v = 1) take the unrolled path that adds
- * four rows per pass over dst: this kernel is the sparse layer's whole cost.
- */
-export function sumRows(dst: Float32Array, d: number, src: Float32Array, offsets: Int32Array, n: number, H: number,
-                        v: Float32Array, vo: number, assign = false): void {
-  if (assign && n === 0) {
-    dst.fill(0, d, d + H);
-    return;
-  }
-  let binary = true;
-  for (let q = 0; q < n; q++) if (v[vo + q] !== 1) binary = false;
-  let q = 0;
-  if (!binary) {
-    if (assign) {
-      const w = offsets[0];
-      const c = v[vo];
-      for (let j = 0; j < H; j++) dst[d + j] = c * src[w + j];
-      q = 1;
+  private staging(which: number, size: number): Float32Array {
+    const old = this.floats[which];
+    if (!old || old.length < size) {
+      if (old) this.arena.free(old);
+      this.floats[which] = this.arena.floats(Math.max(16, size * 2));
     }
-    for (; q < n; q++) {
-      const w = offsets[q];
-      const c = v[vo + q];
-      for (let j = 0; j < H; j++) dst[d + j] += c * src[w + j];
-    }
-    return;
-  }
-  if (assign) {
-    // The first one to four rows overwrite dst.
-    const w0 = offsets[0];
-    if (n >= 4) {
-      const w1 = offsets[1], w2 = offsets[2], w3 = offsets[3];
-      for (let j = 0; j < H; j++) dst[d + j] = src[w0 + j] + src[w1 + j] + src[w2 + j] + src[w3 + j];
-      q = 4;
-    } else if (n === 3) {
-      const w1 = offsets[1], w2 = offsets[2];
-      for (let j = 0; j < H; j++) dst[d + j] = src[w0 + j] + src[w1 + j] + src[w2 + j];
-      return;
-    } else if (n === 2) {
-      const w1 = offsets[1];
-      for (let j = 0; j < H; j++) dst[d + j] = src[w0 + j] + src[w1 + j];
-      return;
-    } else {
-      for (let j = 0; j < H; j++) dst[d + j] = src[w0 + j];
-      return;
-    }
-  }
-  for (; q + 3 < n; q += 4) {
-    const w0 = offsets[q], w1 = offsets[q + 1], w2 = offsets[q + 2], w3 = offsets[q + 3];
-    for (let j = 0; j < H; j++) dst[d + j] += src[w0 + j] + src[w1 + j] + src[w2 + j] + src[w3 + j];
-  }
-  for (; q < n; q++) {
-    const w = offsets[q];
-    for (let j = 0; j < H; j++) dst[d + j] += src[w + j];
+    return this.floats[which];
   }
 }
 
 export function emptyRowGradient(width: number, capacity = 256): RowGradient {
   return { rows: new Int32Array(capacity), count: 0, values: new Float32Array(capacity * width) };
-}
-
-/** A row gradient with twice the capacity, holding the same rows. */
-export function growRowGradient(grad: RowGradient, width: number): RowGradient {
-  const bigger = emptyRowGradient(width, Math.max(16, grad.rows.length * 2));
-  bigger.rows.set(grad.rows);
-  bigger.values.set(grad.values);
-  bigger.count = grad.count;
-  return bigger;
 }
 
 export class DenseLinear {

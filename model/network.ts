@@ -15,7 +15,7 @@ import type { CsrBatch } from '../data/vectorizer.js';
 import { activate, activationBackward, l1Penalty, type Activation } from './activations.js';
 import type { Backend } from './backend.js';
 import { headFor, type Head, type HeadKind } from './heads.js';
-import { DenseLinear, emptyRowGradient, SparseLinear, type RowGradient } from './layers.js';
+import { DenseLinear, SparseLinear, type RowGradient } from './layers.js';
 import { Rng } from './rng.js';
 
 export interface NetworkSpec {
@@ -73,7 +73,7 @@ export class State {
     this.out = new Float32Array(capacity * net.head.outputs);
     this.dOut = buffer(capacity * net.head.outputs);
     this.grads = {
-      input: emptyRowGradient(net.input.outDim, training ? 256 : 0),
+      input: net.input.emptyGradient(training ? 256 : 0),
       inputBias: buffer(net.input.outDim),
       dense: net.dense.map((d) => ({ w: buffer(d.inDim * d.outDim), b: buffer(d.outDim) })),
     };

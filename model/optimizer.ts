@@ -2,7 +2,14 @@
  * Adam (Kingma & Ba 2015) for dense parameters, and its lazy form for row-sparse ones: a row's moments are
  * updated only on steps that touch it (as TensorFlow's LazyAdam), so a sparse first layer costs only its
  * touched rows per step.
+ *
+ * The moments live next to their parameter: in the parameter's kernel arena when it has one (the sparse
+ * layer's weights), else in one arena shared by all optimizers of this thread, so that the moments one
+ * optimizer gives back are reused by the next (dense weights, which the dense backend holds, are copied in
+ * and out by the kernel). The update loops are the kernels of model/kernels.
  */
+import { arenaOf, createArena, preferredKernels, type Arena } from './kernels/arena.js';
+import type { AdamStep } from './kernels/reference.js';
 import type { RowGradient } from './layers.js';
 
 export interface AdamOptions {
@@ -17,6 +24,17 @@ export const DEFAULT_ADAM: AdamOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, e
 interface Moments {
   m: Float32Array;
   v: Float32Array;
+  arena: Arena;
+}
+
+const shared = new Map<string, Arena>();
+
+/** The arena for moments of parameters that have none, one per kernel kind. */
+function sharedArena(): Arena {
+  const kind = preferredKernels();
+  let arena = shared.get(kind);
+  if (!arena) shared.set(kind, (arena = createArena(kind)));
+  return arena;
 }
 
 export class Adam {
@@ -33,32 +51,45 @@ export class Adam {
     this.t++;
   }
 
-  private state(key: string, size: number): Moments {
+  private state(key: string, param: Float32Array): Moments {
+    const size = param.length;
     let s = this.moments.get(key);
     if (!s) {
-      s = { m: new Float32Array(size), v: new Float32Array(size) };
+      const arena = arenaOf(param) ?? sharedArena();
+      s = { m: arena.floats(size, this), v: arena.floats(size, this), arena };
       this.moments.set(key, s);
     }
     if (s.m.length !== size) throw new Error(`adam: parameter ${key} changed size`);
     return s;
   }
 
-  /** The step size with bias correction folded in. */
-  private stepSize(): number {
-    const { lr, beta1, beta2 } = this.options;
+  /** Give the moments back to their arenas now (they are also given back when the optimizer is collected). */
+  release(): void {
+    for (const s of this.moments.values()) {
+      s.arena.free(s.m);
+      s.arena.free(s.v);
+    }
+    this.moments.clear();
+  }
+
+  /** This step's coefficients: the step size and ε with bias correction folded in. */
+  private coefficients(): AdamStep {
+    const { lr, beta1, beta2, epsilon } = this.options;
     if (this.t === 0) throw new Error('adam: call step() before updating');
-    return (lr * Math.sqrt(1 - beta2 ** this.t)) / (1 - beta1 ** this.t);
+    const correction = Math.sqrt(1 - beta2 ** this.t);
+    return { beta1, beta2, a: (lr * correction) / (1 - beta1 ** this.t), eps: epsilon * correction };
   }
 
   /** param -= lr · m̂ / (√v̂ + ε) over every element. */
   dense(key: string, param: Float32Array, grad: Float32Array): void {
-    this.apply(this.state(key, param.length), param, grad, 0, 0, param.length);
+    const s = this.state(key, param);
+    s.arena.kernels.adam(param, s.m, s.v, 0, grad, 0, param.length, this.coefficients());
   }
 
   /** The same for the touched rows of a [rows, width] matrix only. */
   rows(key: string, param: Float32Array, width: number, grad: RowGradient): void {
-    const s = this.state(key, param.length);
-    for (let i = 0; i < grad.count; i++) this.apply(s, param, grad.values, grad.rows[i] * width, i * width, width);
+    const s = this.state(key, param);
+    s.arena.kernels.adamRows(param, s.m, s.v, width, grad.rows, grad.count, grad.values, this.coefficients());
   }
 
   /**
@@ -68,25 +99,8 @@ export class Adam {
    * full reconstruction error after an epoch was worse than at initialisation; with SGD it halves.)
    */
   sgdRows(_key: string, param: Float32Array, width: number, grad: RowGradient, lr: number): void {
-    for (let i = 0; i < grad.count; i++) {
-      const o = grad.rows[i] * width;
-      const g = i * width;
-      for (let k = 0; k < width; k++) param[o + k] -= lr * grad.values[g + k];
-    }
-  }
-
-  private apply(s: Moments, param: Float32Array, grad: Float32Array, offset: number, gradOffset: number, n: number): void {
-    const { beta1, beta2, epsilon } = this.options;
-    const a = this.stepSize();
-    const eps = epsilon * Math.sqrt(1 - beta2 ** this.t);
-    const { m, v } = s;
-    for (let i = 0; i < n; i++) {
-      const g = grad[gradOffset + i];
-      const k = offset + i;
-      const mk = (m[k] = beta1 * m[k] + (1 - beta1) * g);
-      const vk = (v[k] = beta2 * v[k] + (1 - beta2) * g * g);
-      param[k] -= (a * mk) / (Math.sqrt(vk) + eps);
-    }
+    const kernels = (arenaOf(param) ?? createArena('ts')).kernels;
+    for (let i = 0; i < grad.count; i++) kernels.sgd(param, grad.rows[i] * width, grad.values, i * width, width, lr);
   }
 }
 

@@ -11,7 +11,7 @@
 import { csrRows, type CsrBatch } from '../data/vectorizer.js';
 import { activate, activationBackward, l1Penalty, sigmoid, sigmoidCrossEntropy } from './activations.js';
 import { range } from './evaluate.js';
-import { DenseLinear, emptyRowGradient } from './layers.js';
+import { DenseLinear, type RowGradient } from './layers.js';
 import { State, type Network, type Scaling } from './network.js';
 import { saltAndPepper, zeroMask } from './noise.js';
 import { Adam, updateDenseLinear, updateSparseLinear } from './optimizer.js';
@@ -54,16 +54,16 @@ export interface LayerReport {
 export class InputAutoencoder {
   readonly decoder: SparseReconstruction;
   private readonly state: State;
-  private rows = emptyRowGradient(1);
-  private inputRows = emptyRowGradient(1);
+  private rows: RowGradient;
+  private inputRows: RowGradient;
   private readonly gradBias: Float32Array;
 
   constructor(readonly net: Network, private readonly o: PretrainOptions, private readonly rng: Rng, private readonly adam: Adam) {
     this.decoder = new SparseReconstruction(net.spec.inputDim, net.spec.layers[0], rng.fork('decoder1'));
     this.state = new State(net, o.batchSize);
     this.gradBias = new Float32Array(net.spec.layers[0]);
-    this.rows = emptyRowGradient(this.decoder.width);
-    this.inputRows = emptyRowGradient(net.spec.layers[0]);
+    this.rows = this.decoder.emptyGradient();
+    this.inputRows = net.input.emptyGradient();
   }
 
   /** One denoising step; returns the summed cost of the batch. */
@@ -241,6 +241,7 @@ export async function pretrain(net: Network, texts: CsrBatch, options: Partial<P
       reports.push({ layer: layer + 1, epochs: o.epochs, errorBefore, errorAfter: ae.error(errorSample), examplesPerSecond: (o.epochs * texts.rows) / seconds });
     } finally {
       if (ae instanceof HiddenAutoencoder) ae.release();
+      adam.release();
     }
   }
   return reports;

@@ -12,15 +12,21 @@
  *
  * Row j of `weights` holds [R_j (H values), c_j]: the decoder weights and bias of output term j, so one
  * row-sparse gradient covers both.
+ *
+ * The weights and row gradients live in the decoder's kernel arena. With WebAssembly kernels an example's
+ * logits and gradient are two SIMD kernel calls over all H units (decode_logits, decode_backward); the
+ * TypeScript path visits only the active units of h instead.
  */
 import type { CsrBatch } from '../data/vectorizer.js';
 import { sigmoid, sigmoidCrossEntropy } from './activations.js';
-import { emptyRowGradient, glorotLimit, growRowGradient, type RowGradient } from './layers.js';
+import { createArena, type Arena } from './kernels/arena.js';
+import { glorotLimit, type RowGradient } from './layers.js';
 import type { Rng } from './rng.js';
 
 export type Negatives = number | 'all';
 
 export class SparseReconstruction {
+  readonly arena: Arena;
   readonly weights: Float32Array;
   readonly width: number;
   private readonly slot: Int32Array;
@@ -28,10 +34,13 @@ export class SparseReconstruction {
   /** Scratch: the active units of one example's code, and their values. */
   private readonly active: Int32Array;
   private readonly activeValues: Float32Array;
+  /** The row gradient of a cost without gradients: never written. */
+  private readonly idle: RowGradient = { rows: new Int32Array(0), count: 0, values: new Float32Array(0) };
 
-  constructor(readonly vocab: number, readonly hidden: number, rng: Rng) {
+  constructor(readonly vocab: number, readonly hidden: number, rng: Rng, arena: Arena = createArena()) {
+    this.arena = arena;
     this.width = hidden + 1;
-    this.weights = new Float32Array(vocab * this.width);
+    this.weights = arena.floats(vocab * this.width);
     const limit = glorotLimit(hidden, vocab);
     for (let j = 0; j < vocab; j++) for (let k = 0; k < hidden; k++) this.weights[j * this.width + k] = (2 * rng.uniform() - 1) * limit;
     this.slot = new Int32Array(vocab).fill(-1);
@@ -44,8 +53,8 @@ export class SparseReconstruction {
    * Summed (estimated) cross-entropy over the batch. With `grad`, also adds d(cost)/dh · `scale` into dh and
    * fills the decoder's row gradient (times `scale`). Zero activations contribute nothing to the outputs or
    * to the decoder gradient, so only the active units of h are visited (rectifier codes are mostly zeros);
-   * with `grad.activeOnly` dh is also left alone where h = 0, which is exact when the encoder is a rectifier
-   * (its derivative there is 0).
+   * with `grad.activeOnly` dh may also be left alone where h = 0, which is exact when the encoder is a
+   * rectifier (its derivative there is 0). Returns with `grad.rows` possibly replaced by a bigger gradient.
    */
   cost(clean: CsrBatch, corrupted: CsrBatch, h: Float32Array, negatives: Negatives, rng: Rng | null,
        grad: { dh: Float32Array; rows: RowGradient; scale: number; activeOnly?: boolean } | null): number {
@@ -53,8 +62,17 @@ export class SparseReconstruction {
     const W = this.width;
     const R = this.weights;
     const shared = negatives === 'all' ? null : this.drawShared(Math.min(negatives, this.vocab), rng);
-    let rows = grad?.rows ?? emptyRowGradient(W, 1);
+    let rows = grad?.rows ?? this.idle;
+    if (grad) {
+      // Room for every possible target up front (one allocation rather than a chain of doublings).
+      const nnz = clean.indptr[clean.rows] - clean.indptr[0] + corrupted.indptr[corrupted.rows] - corrupted.indptr[0];
+      const bound = Math.min(this.vocab, nnz + (shared ? shared.length : this.vocab));
+      if (!this.arena.reaches(rows.values) || rows.rows.length < bound) rows = this.regrow(rows, Math.max(bound, rows.rows.length));
+    }
     rows.count = 0;
+    const simd = this.arena.kind === 'wasm';
+    const hk = simd ? this.staged(0, h, clean.rows * H) : h;
+    const dhk = simd && grad ? this.staged(1, grad.dh, clean.rows * H) : null;
     const targets: number[] = [];
     const weights: number[] = [];
     const labels: number[] = [];
@@ -65,6 +83,31 @@ export class SparseReconstruction {
       targets.length = weights.length = labels.length = 0;
       this.collectTargets(clean, corrupted, b, shared, rng, targets, weights, labels);
       const ho = b * H;
+      if (simd) {
+        const n = targets.length;
+        const ids = this.scratchInts(0, n);
+        ids.set(targets);
+        const z = this.scratch(2, n);
+        this.arena.kernels.decodeLogits(z, R, W, ids, n, hk, ho, H);
+        const dz = grad ? this.scratch(3, n) : z;
+        const slots = this.scratchInts(1, n);
+        for (let q = 0; q < n; q++) {
+          total += weights[q] * sigmoidCrossEntropy(z[q], labels[q]);
+          if (!grad) continue;
+          dz[q] = weights[q] * (sigmoid(z[q]) - labels[q]) * grad.scale;
+          const j = targets[q];
+          if (this.slot[j] < 0) {
+            if (rows.count >= rows.rows.length) rows = this.regrow(rows, rows.rows.length * 2);
+            this.slot[j] = rows.count;
+            rows.rows[rows.count] = j;
+            rows.values.fill(0, rows.count * W, (rows.count + 1) * W);
+            rows.count++;
+          }
+          slots[q] = this.slot[j];
+        }
+        if (grad) this.arena.kernels.decodeBackward(dhk!, ho, rows.values, slots, R, W, ids, dz, n, hk, ho, H);
+        continue;
+      }
       let na = 0;
       for (let k = 0; k < H; k++) {
         const v = h[ho + k];
@@ -88,7 +131,7 @@ export class SparseReconstruction {
         if (!grad) continue;
         const dz = w * (sigmoid(z) - labels[q]) * grad.scale;
         if (this.slot[j] < 0) {
-          if (rows.count >= rows.rows.length) rows = growRowGradient(rows, W);
+          if (rows.count >= rows.rows.length) rows = this.regrow(rows, rows.rows.length * 2);
           this.slot[j] = rows.count;
           rows.rows[rows.count] = j;
           rows.values.fill(0, rows.count * W, (rows.count + 1) * W);
@@ -114,8 +157,57 @@ export class SparseReconstruction {
       }
     }
     for (let i = 0; i < rows.count; i++) this.slot[rows.rows[i]] = -1;
-    if (grad) grad.rows = rows;
+    if (grad) {
+      grad.rows = rows;
+      if (dhk && dhk !== grad.dh) grad.dh.set(dhk.subarray(0, clean.rows * H));
+    }
     return total;
+  }
+
+  /** A row gradient for the decoder, held where its kernels reach it. */
+  emptyGradient(capacity = 256): RowGradient {
+    const grad: RowGradient = { rows: new Int32Array(capacity), count: 0, values: new Float32Array(0) };
+    grad.values = this.arena.floats(capacity * this.width, grad);
+    return grad;
+  }
+
+  /** A gradient in the arena with room for `capacity` rows, holding grad's rows and values. */
+  private regrow(grad: RowGradient, capacity: number): RowGradient {
+    const bigger = this.emptyGradient(Math.max(16, capacity));
+    bigger.rows.set(grad.rows.subarray(0, Math.min(grad.rows.length, bigger.rows.length)));
+    bigger.values.set(grad.values.subarray(0, Math.min(grad.values.length, bigger.values.length)));
+    bigger.count = grad.count;
+    return bigger;
+  }
+
+  /** Scratch in the arena, grown on demand. */
+  private floats: Float32Array[] = [];
+  private ints: Int32Array[] = [];
+
+  private scratch(which: number, size: number): Float32Array {
+    const old = this.floats[which];
+    if (!old || old.length < size) {
+      if (old) this.arena.free(old);
+      this.floats[which] = this.arena.floats(Math.max(64, size * 2));
+    }
+    return this.floats[which];
+  }
+
+  private scratchInts(which: number, size: number): Int32Array {
+    const old = this.ints[which];
+    if (!old || old.length < size) {
+      if (old) this.arena.free(old);
+      this.ints[which] = this.arena.ints(Math.max(64, size * 2));
+    }
+    return this.ints[which];
+  }
+
+  /** `values[0 .. n)` where the kernels reach it: itself, or a copy in the arena. */
+  private staged(which: number, values: Float32Array, n: number): Float32Array {
+    if (this.arena.reaches(values)) return values;
+    const copy = this.scratch(which, n);
+    copy.set(values.subarray(0, n));
+    return copy;
   }
 
   /** `n` distinct terms drawn uniformly for the whole batch. */

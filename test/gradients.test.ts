@@ -2,7 +2,9 @@
  * Finite-difference checks of every hand-written gradient: the network (each activation, both heads, the
  * L1 term, non-identity scaling, 0..3 hidden layers, binary and non-binary inputs), the sampled and exact
  * sparse reconstruction, and both denoising autoencoders (through the gradients their step() hands to the
- * optimizer). All on the plain TypeScript backend, whose products are the reference.
+ * optimizer). All on the plain TypeScript backend, whose products are the reference; the sparse layer and
+ * the reconstruction run on the default kernels, WebAssembly SIMD (kernels.test.ts checks the TypeScript
+ * kernels against them).
  */
 process.env.RECTIFY_QUIET_BACKEND = '1';
 
@@ -11,6 +13,7 @@ import type { CsrBatch } from '../data/vectorizer.js';
 import { activate, ACTIVATIONS, l1Penalty, sigmoidCrossEntropy, type Activation } from '../model/activations.js';
 import { getBackend, type Backend } from '../model/backend.js';
 import { headFor, type HeadKind } from '../model/heads.js';
+import { preferredKernels } from '../model/kernels/arena.js';
 import { emptyRowGradient, type RowGradient } from '../model/layers.js';
 import { Network, State, type Gradients } from '../model/network.js';
 import { saltAndPepper, zeroMask } from '../model/noise.js';
@@ -99,6 +102,7 @@ function ratingsFor(head: HeadKind, B: number, rng: Rng): number[] {
 /** Analytic gradients at the current point, then the finite-difference check against them. */
 function checkNetwork(c: NetCase, x: CsrBatch, opts: FdOptions = FD): FdResult {
   const net = buildNet(c, x.cols);
+  expect(net.input.arena.kind).toBe(preferredKernels());
   const B = x.rows;
   const ratings = ratingsFor(c.head, B, new Rng(`${c.seed}:ratings`));
   const state = new State(net, B + 2);
