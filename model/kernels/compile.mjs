@@ -1,7 +1,7 @@
 /**
  * Regenerates model/kernels/wasm.ts from model/kernels/kernels.wat (the committed wasm bytes, base64).
  *
- *   node model/kernels/compile.mjs            # needs the `wabt` npm package (1.0.39) resolvable from here,
+ *   npm run build:kernels                     # wabt 1.0.39 is a devDependency,
  *   WABT_MODULE=/tmp/wabt/node_modules/wabt node model/kernels/compile.mjs    # … or pointed at explicitly
  *
  * wabt is only needed to change the kernels, never to build or run rectify: the bytes are committed.
