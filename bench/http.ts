@@ -116,7 +116,8 @@ async function main(): Promise<void> {
   const store = ReviewStore.open(db);
   store.insertReviews(reviews);
   let modelDir = option('model');
-  let modelNote = modelDir ? `--model ${modelDir}` : shippedModelDir() ? 'shipped default' : '';
+  // --layers asks for a model of that shape, trained here, even when a shipped default exists.
+  let modelNote = modelDir ? `--model ${modelDir}` : !option('layers') && shippedModelDir() ? 'shipped default' : '';
   if (!modelNote) {
     const started = performance.now();
     const config = resolveConfig({ layers, pretrain: false, finetuning: { epochs: 1 }, backend: option('backend') });

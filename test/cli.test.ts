@@ -124,10 +124,15 @@ describe('help, version and exit codes', () => {
   it('Ctrl-C cancels training: exit 130, nothing saved', async () => {
     const big = writeJsonl('big.jsonl', syntheticReviews(3000, 3));
     const out = join(tmp, 'cancelled');
-    const child = spawn(process.execPath, [cli, 'train', '--data', big, '--out', out, '--layers', '256,256', '--epochs', '200', '--patience', '200', '--backend', 'ts'], { env: { ...process.env, RECTIFY_HOME: home } });
+    const child = spawn(process.execPath, [cli, 'train', '--verbose', '--data', big, '--out', out, '--layers', '256,256', '--epochs', '200', '--patience', '200', '--backend', 'ts'], { env: { ...process.env, RECTIFY_HOME: home } });
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Interrupt once training has started (--verbose notes it), not after a fixed delay: on a loaded machine
+    // the process may not have installed its signal handler yet after any given time.
+    const started = new Promise<void>((resolve) => child.stderr.on('data', (d) => {
+      stderr += d;
+      if (stderr.includes('rectify: training on')) resolve();
+    }));
+    await started;
     child.kill('SIGINT');
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
