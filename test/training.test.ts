@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBackend } from '../model/backend.js';
-import { BundleError, loadBundle, saveBundle } from '../model/bundle.js';
+import { Float16Array } from '@petamoriken/float16';
+import { BundleError, decodeFloat16, loadBundle, saveBundle } from '../model/bundle.js';
 import { CancelledError } from '../model/progress.js';
 import { resolveConfig, trainModel } from '../model/train.js';
 import { syntheticReviews } from './helpers/corpus.js';
@@ -99,6 +100,16 @@ describe('training', () => {
     await expect(loadBundle(join(dir, 'bad'))).rejects.toThrow(/format version 99 is not supported/);
     await expect(loadBundle(join(dir, 'missing'))).rejects.toBeInstanceOf(BundleError);
     expect(existsSync(join(dir, 'missing'))).toBe(false);
+  });
+});
+
+describe('float16 weights', () => {
+  it('decodeFloat16 gives the same values as the float16 library for every bit pattern', () => {
+    const bits = new Uint16Array(65536).map((_, i) => i);
+    const expected = Float32Array.from(new Float16Array(bits.buffer));
+    const got = decodeFloat16(bits);
+    for (let i = 0; i < bits.length; i++) expect(Object.is(got[i], expected[i]) || (Number.isNaN(got[i]) && Number.isNaN(expected[i])), `bits ${i}`).toBe(true);
+    expect(decodeFloat16(Uint16Array.of(0x3c00, 0xc000, 0x7c00, 0x8000, 0x0001))).toEqual(Float32Array.of(1, -2, Infinity, -0, 2 ** -24));
   });
 });
 
