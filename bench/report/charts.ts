@@ -51,8 +51,8 @@ export function learningCurveChart(points: CurvePoint[]): TopLevelSpec {
     mark: { type: 'line', point: { size: 20 } },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'fine-tuning epoch' },
-      y: { field: 'devRmse', type: 'quantitative', scale: { zero: false, domain: [0.75, 1.05], clamp: true }, title: 'dev RMSE' },
-      color: { field: 'model', type: 'nominal', title: null, legend: { orient: 'top-right' } },
+      y: { field: 'devRmse', type: 'quantitative', scale: { zero: false, domain: [0.75, 1.2], clamp: true }, title: 'dev RMSE (clipped at 1.2)' },
+      color: { field: 'model', type: 'nominal', title: null, legend: { orient: 'right', labelLimit: 400 } },
     },
   } as TopLevelSpec;
 }
