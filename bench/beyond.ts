@@ -9,10 +9,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Metrics } from '../model/evaluate.js';
 import { packageRoot } from '../model/package.js';
 import { resolveConfig, trainModel, type TrainConfig } from '../model/train.js';
-import { DOMAINS, hotels, load, type LabeledReview } from './corpora.js';
+import { DOMAINS, hotels, load, metricsOn } from './corpora.js';
 
 interface Variant {
   id: string;
@@ -45,10 +44,9 @@ for (const v of VARIANTS.filter((x) => !only || only.includes(x.id))) {
   });
   log(`${v.id}: training on ${train.length} labeled reviews`);
   const { model, report } = await trainModel({ train, dev, unlabeled: v.pretrain ? hotels(20000) : undefined }, config);
-  const evalOn = (reviews: readonly LabeledReview[]): Metrics => model.evaluate(reviews.map((r) => r.text), reviews.map((r) => r.rating));
   const amazon = load('amazon', 'test');
-  const yelpTest = evalOn(load('yelp', 'test'));
-  const domains = Object.fromEntries(DOMAINS.map((d) => [d, evalOn(amazon.filter((r) => r.domain === d))]));
+  const yelpTest = metricsOn(model, load('yelp', 'test'));
+  const domains = Object.fromEntries(DOMAINS.map((d) => [d, metricsOn(model, amazon.filter((r) => r.domain === d))]));
   const params = report.data.vocabulary * v.layers[0] + v.layers.slice(1).reduce((n, w, i) => n + v.layers[i] * w, 0) + v.layers[v.layers.length - 1] * 5;
   results.push({ variant: v, dev: report.dev, yelpTest, amazonDomains: domains, amazonMeanPolarity: DOMAINS.reduce((n, d) => n + domains[d].polarity_accuracy, 0) / DOMAINS.length,
     parameters: params, float16MB: (params * 2) / 1e6, bestEpoch: report.finetuning.bestEpoch, seconds: report.seconds });

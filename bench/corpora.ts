@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { DEFAULT_TOKENIZER, tokenize } from '../data/tokenize.js';
 import { Vectorizer } from '../data/vectorizer.js';
 import { VocabularyBuilder, type Vocabulary } from '../data/vocabulary.js';
+import type { Metrics } from '../model/evaluate.js';
 import { packageRoot } from '../model/package.js';
+import type { RatingModel } from '../model/predictor.js';
 
 export type Split = 'train' | 'dev' | 'test';
 export type DatasetName = 'yelp' | 'amazon';
@@ -86,4 +88,9 @@ export function sharedVocabulary(): Vocabulary {
 
 export function sharedVectorizer(): Vectorizer {
   return new Vectorizer(sharedVocabulary(), { tokenizer: DEFAULT_TOKENIZER, weighting: 'binary' });
+}
+
+/** A trained model's metrics on labeled reviews. */
+export function metricsOn(model: RatingModel, reviews: readonly LabeledReview[]): Metrics {
+  return model.evaluate(reviews.map((r) => r.text), reviews.map((r) => r.rating));
 }

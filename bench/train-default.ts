@@ -18,12 +18,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadBundle, saveBundle, type Manifest } from '../model/bundle.js';
-import type { Metrics } from '../model/evaluate.js';
 import { packageRoot } from '../model/package.js';
 import type { Progress } from '../model/progress.js';
-import type { RatingModel } from '../model/predictor.js';
 import { resolveConfig, trainModel } from '../model/train.js';
-import { DOMAINS, hotels, load, type LabeledReview } from './corpora.js';
+import { DOMAINS, hotels, load, metricsOn, type LabeledReview } from './corpora.js';
 import { writeModelCard } from './model-card.js';
 
 const root = packageRoot();
@@ -44,7 +42,6 @@ const { values: args } = parseArgs({
 export const FIXTURE = join(root, 'test', 'fixtures', 'model', 'reviews.jsonl');
 
 const log = (msg: string): void => console.error(`${new Date().toISOString().slice(11, 19)} ${msg}`);
-const metricsOf = (model: RatingModel, reviews: readonly LabeledReview[]): Metrics => model.evaluate(reviews.map((r) => r.text), reviews.map((r) => r.rating));
 
 const l1 = Number(args.l1);
 const config = resolveConfig({
@@ -83,10 +80,10 @@ const stored = (await loadBundle(args.out!)).model;
 const amazonTest = load('amazon', 'test');
 const fixture = readFileSync(FIXTURE, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LabeledReview);
 const metrics = {
-  'yelp-10k test': metricsOf(stored, load('yelp', 'test')),
-  'blitzer-mdsd test': metricsOf(stored, amazonTest),
-  ...Object.fromEntries(DOMAINS.map((d) => [`blitzer-mdsd test ${d}`, metricsOf(stored, amazonTest.filter((r) => r.domain === d))])),
-  fixture: metricsOf(stored, fixture),
+  'yelp-10k test': metricsOn(stored, load('yelp', 'test')),
+  'blitzer-mdsd test': metricsOn(stored, amazonTest),
+  ...Object.fromEntries(DOMAINS.map((d) => [`blitzer-mdsd test ${d}`, metricsOn(stored, amazonTest.filter((r) => r.domain === d))])),
+  fixture: metricsOn(stored, fixture),
 };
 const manifest: Manifest = await saveBundle(args.out!, stored, { training, metrics }, 'float16');
 stored.release();

@@ -7,7 +7,7 @@
  */
 import type { CsrBatch } from '../data/vectorizer.js';
 import type { Backend, DenseWeights } from './backend.js';
-import { createArena, type Arena } from './kernels/arena.js';
+import { ArenaScratch, createArena, type Arena } from './kernels/arena.js';
 import type { Rng } from './rng.js';
 
 /** Gradient of a row-sparse weight matrix: `rows` are the touched row ids, `values` [rows.length, width]. */
@@ -30,9 +30,12 @@ export class SparseLinear {
   readonly bias: Float32Array;
   /** Slot of each term in the current row gradient (-1: untouched). */
   private readonly slot: Int32Array;
+  /** The kernels' operands, in the arena. Int slots: 0 counts, 1 fill, 2 offsets; float slots: 0 out, 1 values, 2 dz. */
+  private readonly scratch: ArenaScratch;
 
   constructor(readonly inDim: number, readonly outDim: number, rng?: Rng, arena: Arena = createArena()) {
     this.arena = arena;
+    this.scratch = new ArenaScratch(arena);
     this.weights = arena.floats(inDim * outDim);
     this.bias = arena.floats(outDim);
     this.slot = new Int32Array(inDim).fill(-1);
@@ -51,10 +54,10 @@ export class SparseLinear {
     const H = this.outDim;
     const first = x.indptr[0];
     const nnz = x.indptr[x.rows] - first;
-    const offsets = this.offsets(nnz);
-    const values = this.staging(1, nnz);
+    const offsets = this.scratch.ints(2, nnz);
+    const values = this.scratch.floats(1, nnz);
     values.set(x.values.subarray(first, first + nnz));
-    const dst = this.arena.reaches(out) ? out : this.staging(0, x.rows * H);
+    const dst = this.arena.reaches(out) ? out : this.scratch.floats(0, x.rows * H);
     const { kernels } = this.arena;
     for (let b = 0; b < x.rows; b++) {
       const start = x.indptr[b];
@@ -82,7 +85,7 @@ export class SparseLinear {
     if (!this.arena.reaches(grad.values) || grad.rows.length < bound) grad = this.regrow(grad, Math.max(bound, grad.rows.length));
     // Assign a slot to every distinct term, and count its occurrences.
     let count = 0;
-    const counts = this.scratchInt(nnz + 1, 0);
+    const counts = this.scratch.ints(0, nnz + 1);
     for (let p = first; p < first + nnz; p++) {
       const t = x.indices[p];
       if (this.slot[t] < 0) {
@@ -96,9 +99,9 @@ export class SparseLinear {
     for (let p = first; p < first + nnz; p++) counts[this.slot[x.indices[p]] + 1]++;
     for (let s = 0; s < count; s++) counts[s + 1] += counts[s];
     // Column lists: for slot s, entries [counts[s], counts[s+1]) hold dz row offsets and input values.
-    const offsets = this.offsets(nnz);
-    const weights = this.staging(1, nnz);
-    const fill = this.scratchInt(count, 1);
+    const offsets = this.scratch.ints(2, nnz);
+    const weights = this.scratch.floats(1, nnz);
+    const fill = this.scratch.ints(1, count);
     fill.set(counts.subarray(0, count));
     for (let b = 0; b < x.rows; b++) {
       for (let p = x.indptr[b]; p < x.indptr[b + 1]; p++) {
@@ -107,11 +110,7 @@ export class SparseLinear {
         weights[q] = x.values[p];
       }
     }
-    let src = dz;
-    if (!this.arena.reaches(dz)) {
-      src = this.staging(2, x.rows * H);
-      src.set(dz.subarray(0, x.rows * H));
-    }
+    const src = this.scratch.staged(2, dz, x.rows * H);
     const { kernels } = this.arena;
     for (let s = 0; s < count; s++) {
       kernels.sumRows(grad.values, s * H, src, offsets.subarray(counts[s]), counts[s + 1] - counts[s], H, weights, counts[s], true);
@@ -124,36 +123,16 @@ export class SparseLinear {
 
   /** A gradient in this layer's arena with room for `capacity` rows, holding grad's rows and values. */
   private regrow(grad: RowGradient, capacity: number): RowGradient {
-    const bigger = this.emptyGradient(capacity);
-    bigger.rows.set(grad.rows.subarray(0, Math.min(grad.rows.length, capacity)));
-    bigger.values.set(grad.values.subarray(0, Math.min(grad.values.length, capacity * this.outDim)));
-    bigger.count = grad.count;
-    return bigger;
+    return carryRows(grad, this.emptyGradient(capacity));
   }
+}
 
-  /** Scratch in the arena, grown on demand (the old block is given back). */
-  private ints: Int32Array[] = [];
-  private floats: Float32Array[] = [];
-
-  private scratchInt(size: number, which: number): Int32Array {
-    const old = this.ints[which];
-    if (!old || old.length < size) {
-      if (old) this.arena.free(old);
-      this.ints[which] = this.arena.ints(Math.max(16, size * 2));
-    }
-    return this.ints[which];
-  }
-  private offsets(size: number): Int32Array {
-    return this.scratchInt(size, 2);
-  }
-  private staging(which: number, size: number): Float32Array {
-    const old = this.floats[which];
-    if (!old || old.length < size) {
-      if (old) this.arena.free(old);
-      this.floats[which] = this.arena.floats(Math.max(16, size * 2));
-    }
-    return this.floats[which];
-  }
+/** `bigger` holding grad's rows and values (as many as fit), for a row gradient that outgrew its capacity. */
+export function carryRows(grad: RowGradient, bigger: RowGradient): RowGradient {
+  bigger.rows.set(grad.rows.subarray(0, Math.min(grad.rows.length, bigger.rows.length)));
+  bigger.values.set(grad.values.subarray(0, Math.min(grad.values.length, bigger.values.length)));
+  bigger.count = grad.count;
+  return bigger;
 }
 
 export function emptyRowGradient(width: number, capacity = 256): RowGradient {

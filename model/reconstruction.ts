@@ -19,8 +19,8 @@
  */
 import type { CsrBatch } from '../data/vectorizer.js';
 import { sigmoid, sigmoidCrossEntropy } from './activations.js';
-import { createArena, type Arena } from './kernels/arena.js';
-import { glorotLimit, type RowGradient } from './layers.js';
+import { ArenaScratch, createArena, type Arena } from './kernels/arena.js';
+import { carryRows, glorotLimit, type RowGradient } from './layers.js';
 import type { Rng } from './rng.js';
 
 export type Negatives = number | 'all';
@@ -34,11 +34,14 @@ export class SparseReconstruction {
   /** Scratch: the active units of one example's code, and their values. */
   private readonly active: Int32Array;
   private readonly activeValues: Float32Array;
+  /** The kernels' operands in the arena (float slots 0 h, 1 dh, 2 z, 3 dz; int slots 0 ids, 1 slots). */
+  private readonly scratch: ArenaScratch;
   /** The row gradient of a cost without gradients: never written. */
   private readonly idle: RowGradient = { rows: new Int32Array(0), count: 0, values: new Float32Array(0) };
 
   constructor(readonly vocab: number, readonly hidden: number, rng: Rng, arena: Arena = createArena()) {
     this.arena = arena;
+    this.scratch = new ArenaScratch(arena);
     this.width = hidden + 1;
     this.weights = arena.floats(vocab * this.width);
     const limit = glorotLimit(hidden, vocab);
@@ -71,8 +74,8 @@ export class SparseReconstruction {
     }
     rows.count = 0;
     const simd = this.arena.kind === 'wasm';
-    const hk = simd ? this.staged(0, h, clean.rows * H) : h;
-    const dhk = simd && grad ? this.staged(1, grad.dh, clean.rows * H) : null;
+    const hk = simd ? this.scratch.staged(0, h, clean.rows * H) : h;
+    const dhk = simd && grad ? this.scratch.staged(1, grad.dh, clean.rows * H) : null;
     const targets: number[] = [];
     const weights: number[] = [];
     const labels: number[] = [];
@@ -85,12 +88,12 @@ export class SparseReconstruction {
       const ho = b * H;
       if (simd) {
         const n = targets.length;
-        const ids = this.scratchInts(0, n);
+        const ids = this.scratch.ints(0, n);
         ids.set(targets);
-        const z = this.scratch(2, n);
+        const z = this.scratch.floats(2, n);
         this.arena.kernels.decodeLogits(z, R, W, ids, n, hk, ho, H);
-        const dz = grad ? this.scratch(3, n) : z;
-        const slots = this.scratchInts(1, n);
+        const dz = grad ? this.scratch.floats(3, n) : z;
+        const slots = this.scratch.ints(1, n);
         for (let q = 0; q < n; q++) {
           total += weights[q] * sigmoidCrossEntropy(z[q], labels[q]);
           if (!grad) continue;
@@ -173,41 +176,7 @@ export class SparseReconstruction {
 
   /** A gradient in the arena with room for `capacity` rows, holding grad's rows and values. */
   private regrow(grad: RowGradient, capacity: number): RowGradient {
-    const bigger = this.emptyGradient(Math.max(16, capacity));
-    bigger.rows.set(grad.rows.subarray(0, Math.min(grad.rows.length, bigger.rows.length)));
-    bigger.values.set(grad.values.subarray(0, Math.min(grad.values.length, bigger.values.length)));
-    bigger.count = grad.count;
-    return bigger;
-  }
-
-  /** Scratch in the arena, grown on demand. */
-  private floats: Float32Array[] = [];
-  private ints: Int32Array[] = [];
-
-  private scratch(which: number, size: number): Float32Array {
-    const old = this.floats[which];
-    if (!old || old.length < size) {
-      if (old) this.arena.free(old);
-      this.floats[which] = this.arena.floats(Math.max(64, size * 2));
-    }
-    return this.floats[which];
-  }
-
-  private scratchInts(which: number, size: number): Int32Array {
-    const old = this.ints[which];
-    if (!old || old.length < size) {
-      if (old) this.arena.free(old);
-      this.ints[which] = this.arena.ints(Math.max(64, size * 2));
-    }
-    return this.ints[which];
-  }
-
-  /** `values[0 .. n)` where the kernels reach it: itself, or a copy in the arena. */
-  private staged(which: number, values: Float32Array, n: number): Float32Array {
-    if (this.arena.reaches(values)) return values;
-    const copy = this.scratch(which, n);
-    copy.set(values.subarray(0, n));
-    return copy;
+    return carryRows(grad, this.emptyGradient(Math.max(16, capacity)));
   }
 
   /** `n` distinct terms drawn uniformly for the whole batch. */

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toCsr, type CsrBatch } from '../../data/vectorizer.js';
+import { csrRows, toCsr, type CsrBatch } from '../../data/vectorizer.js';
 import { getBackend } from '../../model/backend.js';
 import { computeMetrics, predictSet, type LabeledSet, type Metrics } from '../../model/evaluate.js';
 import { fineTune, type FineTuneOptions } from '../../model/finetune.js';
@@ -79,18 +79,7 @@ function fromStack(stack: Network, depth: number, seed: number): Network {
 }
 
 function subset(s: LabeledSet, rows: Int32Array): LabeledSet {
-  const ratings = Uint8Array.from(rows, (r) => s.ratings[r]);
-  const indptr = new Int32Array(rows.length + 1);
-  const indices: number[] = [];
-  const values: number[] = [];
-  rows.forEach((r, i) => {
-    for (let p = s.x.indptr[r]; p < s.x.indptr[r + 1]; p++) {
-      indices.push(s.x.indices[p]);
-      values.push(s.x.values[p]);
-    }
-    indptr[i + 1] = indices.length;
-  });
-  return { x: { rows: rows.length, cols: s.x.cols, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) }, ratings };
+  return { x: csrRows(s.x, rows), ratings: Uint8Array.from(rows, (r) => s.ratings[r]) };
 }
 
 /** Fine-tuning schedule: the defaults (patience 2), with smaller batches, more epochs and more patience for tiny label sets. */

@@ -36,6 +36,43 @@ export interface Arena {
   readonly fallbacks: number;
 }
 
+/**
+ * Numbered scratch arrays in an arena for one owner (a layer, a decoder), grown on demand: an outgrown
+ * block is given back and replaced by one twice the size asked for.
+ */
+export class ArenaScratch {
+  private readonly floatSlots: Float32Array[] = [];
+  private readonly intSlots: Int32Array[] = [];
+
+  constructor(private readonly arena: Arena) {}
+
+  floats(slot: number, size: number): Float32Array {
+    const old = this.floatSlots[slot];
+    if (!old || old.length < size) {
+      if (old) this.arena.free(old);
+      this.floatSlots[slot] = this.arena.floats(Math.max(64, size * 2));
+    }
+    return this.floatSlots[slot];
+  }
+
+  ints(slot: number, size: number): Int32Array {
+    const old = this.intSlots[slot];
+    if (!old || old.length < size) {
+      if (old) this.arena.free(old);
+      this.intSlots[slot] = this.arena.ints(Math.max(64, size * 2));
+    }
+    return this.intSlots[slot];
+  }
+
+  /** `values[0 .. n)` where the kernels reach it: itself, or a copy in float slot `slot`. */
+  staged(slot: number, values: Float32Array, n: number): Float32Array {
+    if (this.arena.reaches(values)) return values;
+    const copy = this.floats(slot, n);
+    copy.set(values.subarray(0, n));
+    return copy;
+  }
+}
+
 const PAGE = 65536;
 const ALIGN = 64;
 const MAX_PAGES = 65536;
